@@ -1,0 +1,46 @@
+// Chromium allows two captureVisibleTab calls per second in a fixed window that opens at the first
+// call, and failed calls count too (../shared/notes/measured.md). Every capture in the extension
+// goes through one limiter so a burst is paced instead of failed.
+export const QUOTA_ERROR = /MAX_CAPTURE_VISIBLE_TAB_CALLS_PER_SECOND/i;
+
+export class CaptureQuota {
+  private calls: number[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly perWindow = 2,
+    private readonly windowMs = 1000,
+    private readonly marginMs = 60,
+    private readonly now: () => number = () => Date.now(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  /** Runs `call` when the quota allows; a quota error is retried with backoff, never surfaced early. */
+  run<T>(call: () => Promise<T>, maxQuotaRetries = 6): Promise<T> {
+    const next = this.queue.then(() => this.attempt(call, maxQuotaRetries));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async attempt<T>(call: () => Promise<T>, retriesLeft: number): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      await this.waitForSlot();
+      this.calls.push(this.now());
+      try {
+        return await call();
+      } catch (err) {
+        if (!QUOTA_ERROR.test(String((err as Error)?.message ?? err)) || attempt >= retriesLeft) throw err;
+        await this.sleep(Math.min(2000, 250 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async waitForSlot(): Promise<void> {
+    for (;;) {
+      const t = this.now();
+      this.calls = this.calls.filter((c) => t - c < this.windowMs + this.marginMs);
+      if (this.calls.length < this.perWindow) return;
+      await this.sleep(this.calls[0]! + this.windowMs + this.marginMs - t);
+    }
+  }
+}

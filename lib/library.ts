@@ -1,0 +1,152 @@
+// Library queries. Each filter reads the most selective index it can (a control's tag rows, a
+// system's or person's captures in time order) and finishes the rest in memory.
+import Dexie from 'dexie';
+import { compareEvents } from './annotations';
+import { IMAGE_NAME } from './capture/store';
+import { sha256Hex, verifyRecordSignature } from './capture/signing';
+import type { ExhibitDB } from './db';
+import { ExhibitError } from './errors';
+import { getInstallation } from './installation';
+import { periodBounds } from './periods/periods';
+import type { AnnotationEvent, AnnotationState, CaptureFilter, CaptureSummary, PublicKeyJwk, SignedCapture } from './schema';
+import { addDays } from './time';
+
+const MIN_TIME = '0000';
+const MAX_TIME = '9999';
+
+function lowerBound(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00.000Z` : new Date(value).toISOString();
+}
+function upperBound(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${addDays(value, 1)}T00:00:00.000Z` : new Date(value).toISOString();
+}
+
+export async function resolveRange(db: ExhibitDB, filter: Pick<CaptureFilter, 'periodId' | 'from' | 'to'>): Promise<{ from: string; to: string }> {
+  let from = MIN_TIME;
+  let to = MAX_TIME;
+  if (filter.periodId) {
+    const period = await db.periods.get(filter.periodId);
+    if (!period) throw new ExhibitError('not-found', 'That audit period does not exist.');
+    ({ from, to } = periodBounds(period));
+  }
+  try {
+    const lo = lowerBound(filter.from);
+    const hi = upperBound(filter.to);
+    if (lo && lo > from) from = lo;
+    if (hi && hi < to) to = hi;
+  } catch {
+    throw new ExhibitError('invalid-request', 'The date range is not a valid date or time.');
+  }
+  return { from, to };
+}
+
+async function candidateIds(db: ExhibitDB, filter: CaptureFilter, from: string, to: string): Promise<string[] | null> {
+  if (filter.controlId) {
+    const rows = await db.tags
+      .where('[controlId+capturedAt+captureId]')
+      .between([filter.controlId, from, Dexie.minKey], [filter.controlId, to, Dexie.minKey])
+      .toArray();
+    return rows.map((r) => r.captureId);
+  }
+  if (filter.system) {
+    const [bySystem, byHost] = await Promise.all([
+      db.captures.where('[context.system+capturedAt]').between([filter.system, from], [filter.system, to]).primaryKeys(),
+      db.captures.where('[context.host+capturedAt]').between([filter.system, from], [filter.system, to]).primaryKeys(),
+    ]);
+    return [...new Set([...bySystem, ...byHost])];
+  }
+  if (filter.capturedBy) {
+    const email = filter.capturedBy.trim().toLowerCase();
+    return db.captures.where('[capturedBy.email+capturedAt]').between([email, from], [email, to]).primaryKeys();
+  }
+  return null;
+}
+
+export function summarize(capture: SignedCapture, controlIds: string[], note: string): CaptureSummary {
+  return {
+    id: capture.id,
+    sha256: capture.image.sha256,
+    url: capture.url,
+    title: capture.title,
+    capturedAt: capture.capturedAt,
+    timeZone: capture.timeZone,
+    capturedBy: capture.capturedBy,
+    width: capture.image.width,
+    height: capture.image.height,
+    mode: capture.mode,
+    system: capture.context.system,
+    host: capture.context.host,
+    controlIds,
+    note,
+  };
+}
+
+export async function listCaptures(db: ExhibitDB, filter: CaptureFilter): Promise<{ total: number; items: CaptureSummary[] }> {
+  const { from, to } = await resolveRange(db, filter);
+  const ids = await candidateIds(db, filter, from, to);
+  let captures: SignedCapture[];
+  if (ids) {
+    captures = (await db.captures.bulkGet(ids)).filter((c): c is SignedCapture => !!c);
+  } else {
+    captures = await db.captures.where('capturedAt').between(from, to).toArray();
+  }
+  const states = new Map((await db.annotationState.bulkGet(captures.map((c) => c.id))).filter((s): s is AnnotationState => !!s).map((s) => [s.captureId, s]));
+  const text = filter.text?.trim().toLowerCase();
+  const system = filter.system;
+  const email = filter.capturedBy?.trim().toLowerCase();
+  const matches = captures.filter((c) => {
+    if (c.capturedAt < from || c.capturedAt >= to) return false;
+    if (system && c.context.system !== system && c.context.host !== system) return false;
+    if (email && c.capturedBy.email !== email) return false;
+    const state = states.get(c.id);
+    if (filter.controlId && !state?.controlIds.includes(filter.controlId)) return false;
+    if (filter.untagged && (state?.controlIds.length ?? 0) > 0) return false;
+    if (text && !`${c.title}\n${c.url}\n${state?.note ?? ''}`.toLowerCase().includes(text)) return false;
+    return true;
+  });
+  matches.sort((a, b) => (a.capturedAt < b.capturedAt ? 1 : a.capturedAt > b.capturedAt ? -1 : a.id < b.id ? 1 : -1));
+  const page = matches.slice(filter.offset, filter.offset + filter.limit);
+  return {
+    total: matches.length,
+    items: page.map((c) => {
+      const s = states.get(c.id);
+      return summarize(c, s?.controlIds ?? [], s?.note ?? '');
+    }),
+  };
+}
+
+export interface CaptureDetail {
+  capture: SignedCapture;
+  annotation: AnnotationState;
+  history: AnnotationEvent[];
+  /** The stored image's bytes still hash to the recorded SHA-256. */
+  imageHashValid: boolean;
+  /** The record's signature verifies with the signer's public key (null: the signer's key is unknown here). */
+  signatureValid: boolean | null;
+  signerPublicKey: PublicKeyJwk | null;
+}
+
+export async function getCaptureDetail(db: ExhibitDB, id: string): Promise<CaptureDetail> {
+  const capture = await db.captures.get(id);
+  if (!capture) throw new ExhibitError('not-found', 'No capture with that id.');
+  await getInstallation(db);
+  const [annotation, history, image, signer] = await Promise.all([
+    db.annotationState.get(id),
+    db.annotations.where('captureId').equals(id).toArray(),
+    db.blobs.get([id, IMAGE_NAME]),
+    db.signers.get(capture.signingKeyFingerprint),
+  ]);
+  const imageHashValid = image ? (await sha256Hex(await image.blob.arrayBuffer())) === capture.image.sha256 : false;
+  const signerPublicKey = signer?.publicJwk ?? null;
+  const signatureValid = signerPublicKey ? await verifyRecordSignature(capture as unknown as Record<string, unknown>, signerPublicKey) : null;
+  return {
+    capture,
+    annotation: annotation ?? { captureId: id, controlIds: [], note: '', updatedAt: null, updatedBy: null },
+    history: history.sort(compareEvents),
+    imageHashValid,
+    signatureValid,
+    signerPublicKey,
+  };
+}

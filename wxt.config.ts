@@ -1,0 +1,28 @@
+import { defineConfig } from 'wxt';
+
+// The E2E build (`--mode e2e`) promotes <all_urls> from an optional to a required host
+// permission so tests can capture through the message API without a permission prompt.
+// Every other build asks for it only when the person enables captures without a gesture.
+export default defineConfig({
+  modules: ['@wxt-dev/module-react', '@wxt-dev/webextension-polyfill'],
+  manifest: ({ mode, browser }) => ({
+    name: 'Exhibit — SOC 2 evidence capture',
+    short_name: 'Exhibit',
+    description:
+      'Capture admin-console evidence with URL, time, zone and who captured it; hash, sign and tag it to SOC 2 controls.',
+    permissions: ['activeTab', 'scripting', 'storage', 'unlimitedStorage', 'contextMenus'],
+    ...(mode === 'e2e'
+      ? { host_permissions: ['<all_urls>'] }
+      : { optional_host_permissions: ['<all_urls>'] }),
+    action: { default_title: 'Exhibit: capture evidence' },
+    commands: {
+      'capture-visible': {
+        suggested_key: { default: 'Alt+Shift+E' },
+        description: 'Capture the visible tab as evidence',
+      },
+    },
+    ...(browser === 'firefox'
+      ? { browser_specific_settings: { gecko: { id: 'exhibit@exhibit.dev', strict_min_version: '115.0' } } }
+      : {}),
+  }),
+});
