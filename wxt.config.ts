@@ -4,6 +4,8 @@ import { defineConfig } from 'wxt';
 // permission so tests can capture through the message API without a permission prompt.
 // Every other build asks for it only when the person enables captures without a gesture.
 export default defineConfig({
+  // EXHIBIT_OUT_DIR lets parallel builds (several test runs on one machine) keep apart.
+  outDir: process.env.EXHIBIT_OUT_DIR ?? '.output',
   modules: ['@wxt-dev/module-react', '@wxt-dev/webextension-polyfill'],
   manifest: ({ mode, browser }) => ({
     name: 'Exhibit — SOC 2 evidence capture',

@@ -64,9 +64,11 @@ async function hasAllUrls(): Promise<boolean> {
   }
 }
 
-type Handlers = { [K in MessageType]: (request: ParsedRequestOf<K>, ctx: HandlerContext) => Promise<unknown> };
+export type Handlers = { [K in MessageType]: (request: ParsedRequestOf<K>, ctx: HandlerContext) => Promise<unknown> };
+/** The handlers of one concern (bundles, sync, readiness …): `{ … } satisfies HandlerGroup`, merged into `handlers` below. */
+export type HandlerGroup = Partial<Handlers>;
 
-export const handlers = {
+const coreHandlers = {
   async 'settings.get'(_req, { db }) {
     const [settings, installation] = await Promise.all([readSettings(), getInstallation(db)]);
     return {
@@ -198,6 +200,11 @@ export const handlers = {
     await db.periods.delete(req.id);
     return { deleted: req.id };
   },
+} satisfies HandlerGroup;
+
+// Each concern's handlers live beside its code; this is the one place they are joined.
+export const handlers = {
+  ...coreHandlers,
 } satisfies Handlers;
 
 export type ResponseOf<T extends MessageType> = Awaited<ReturnType<(typeof handlers)[T]>>;

@@ -31,7 +31,7 @@ export interface LaunchedExtension {
 }
 
 export async function launchWithExtension(options: LaunchOptions = {}): Promise<LaunchedExtension> {
-  const extensionDir = resolve(options.extensionDir ?? '.output/chrome-mv3-e2e');
+  const extensionDir = resolve(options.extensionDir ?? process.env.EXHIBIT_EXTENSION_DIR ?? join(process.env.EXHIBIT_OUT_DIR ?? '.output', 'chrome-mv3-e2e'));
   if (!existsSync(join(extensionDir, 'manifest.json'))) throw new Error(`No extension build at ${extensionDir}: run the build first.`);
   const ownProfile = !options.profileDir;
   const profileDir = options.profileDir ?? mkdtempSync(join(tmpdir(), 'exhibit-profile-'));
