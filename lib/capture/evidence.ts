@@ -3,6 +3,7 @@
 // thumbnail maker, so unit tests run it in Node.
 import { ulid } from 'ulid';
 import type { CaptureMode, CaptureRecord, Capturer, PageContext, SignedCapture } from '../schema';
+import type { TableFile } from '../tables/csv';
 import { utcOffset } from '../time';
 import { bannerLines } from './banner';
 import { readPngHeader, spliceBannerAbove } from './png';
@@ -17,6 +18,8 @@ export interface CapturedPage {
   devicePixelRatio: number;
   mode: CaptureMode;
   context: PageContext;
+  /** The page's tables as CSV files; their hashes go into the signed record. */
+  tables?: readonly TableFile[];
 }
 
 export interface Signer {
@@ -40,6 +43,7 @@ export interface Evidence {
   capture: SignedCapture;
   image: Uint8Array;
   thumbnail: Blob;
+  tables: readonly TableFile[];
 }
 
 export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment): Promise<Evidence> {
@@ -88,9 +92,10 @@ export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment
       bannerHeight: banner.height,
     },
     capturedPixelsSha256,
+    ...(page.tables?.length ? { tables: page.tables.map((t) => t.info) } : {}),
     installationId: env.signer.installationId,
     signingKeyFingerprint: env.signer.fingerprint,
   };
   const signature = { alg: 'ES256' as const, keyFingerprint: env.signer.fingerprint, value: await signRecord(env.signer.privateKey, record) };
-  return { capture: { ...record, signature }, image, thumbnail: await thumbnailPromise };
+  return { capture: { ...record, signature }, image, thumbnail: await thumbnailPromise, tables: page.tables ?? [] };
 }

@@ -3,9 +3,20 @@
 // goes through one limiter so a burst is paced instead of failed.
 export const QUOTA_ERROR = /MAX_CAPTURE_VISIBLE_TAB_CALLS_PER_SECOND/i;
 
+/** Runs tasks one at a time, in order; a failed task does not block the next. */
+export class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(task);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
 export class CaptureQuota {
   private calls: number[] = [];
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(
     private readonly perWindow = 2,
@@ -17,9 +28,7 @@ export class CaptureQuota {
 
   /** Runs `call` when the quota allows; a quota error is retried with backoff, never surfaced early. */
   run<T>(call: () => Promise<T>, maxQuotaRetries = 6): Promise<T> {
-    const next = this.queue.then(() => this.attempt(call, maxQuotaRetries));
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.queue.run(() => this.attempt(call, maxQuotaRetries));
   }
 
   private async attempt<T>(call: () => Promise<T>, retriesLeft: number): Promise<T> {

@@ -3,7 +3,11 @@
 const STORE_HOSTS = ['chromewebstore.google.com', 'microsoftedge.microsoft.com', 'addons.mozilla.org'];
 
 export function whyNotCapturable(url: string | undefined): string | null {
-  if (!url) return 'The tab has no page loaded, or Exhibit may not read its address.';
+  // The browser hides the address of tabs Exhibit has no access to: browser pages, other
+  // extensions' pages, or any page when no gesture granted access.
+  if (!url) {
+    return 'Exhibit has no access to this tab: it is a browser page (such as chrome://…), another extension’s page, or captures without a click are not allowed. Open the page you want as evidence and start the capture from Exhibit’s toolbar button, shortcut or page menu.';
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -23,6 +27,9 @@ export function whyNotCapturable(url: string | undefined): string | null {
   if (!['http', 'https', 'file'].includes(scheme)) return `Pages with ${scheme}: addresses cannot be captured.`;
   return null;
 }
+
+export const PDF_REFUSAL =
+  'This tab shows a PDF in the browser’s built-in viewer, which Exhibit does not capture: the viewer’s pixels and address do not show which system the document came from. Capture the console page that lists or shows the document instead.';
 
 /** Turns the browser's capture errors into sentences a person can act on. */
 export function explainCaptureError(message: string): string {

@@ -11,11 +11,13 @@ import { summarize } from '../library';
 import { localTimeZone } from '../time';
 import { renderBanner } from './banner';
 import { buildEvidence } from './evidence';
-import { CaptureQuota } from './quota';
+import { CaptureQuota, SerialQueue } from './quota';
 import { saveCapture } from './store';
-import { explainCaptureError, whyNotCapturable } from './uncapturable';
+import { explainCaptureError, PDF_REFUSAL, whyNotCapturable } from './uncapturable';
 
 export const captureQuota = new CaptureQuota();
+/** One capture at a time: bringing a tab forward and picturing it must not interleave. */
+const captureSection = new SerialQueue();
 
 export interface CaptureRequest {
   tabId: number;
@@ -25,6 +27,7 @@ export interface CaptureRequest {
 
 interface PageSnapshot extends PageFacts {
   title: string;
+  contentType: string;
   innerWidth: number;
   innerHeight: number;
   devicePixelRatio: number;
@@ -35,6 +38,7 @@ function readPage(): PageSnapshot {
   const meta = (sel: string) => document.querySelector<HTMLMetaElement>(sel)?.content ?? undefined;
   return {
     title: document.title,
+    contentType: document.contentType,
     innerWidth: window.innerWidth,
     innerHeight: window.innerHeight,
     devicePixelRatio: window.devicePixelRatio,
@@ -102,37 +106,53 @@ async function tabOrThrow(tabId: number) {
   try {
     return await browser.tabs.get(tabId);
   } catch {
-    throw new ExhibitError('tab-not-found', 'The tab to capture no longer exists (it was closed).');
+    throw new ExhibitError('tab-not-found', 'The tab to capture no longer exists (it was closed); nothing was saved.');
   }
 }
 
 /** Captures the visible part of `tabId`, stores the signed evidence, and returns its summary. */
 export async function captureVisibleTab(db: ExhibitDB, capturer: Capturer, request: CaptureRequest): Promise<CaptureSummary> {
   const tab = await tabOrThrow(request.tabId);
-  const refusal = whyNotCapturable(tab.url ?? tab.pendingUrl);
+  const address = tab.url ?? tab.pendingUrl;
+  // The browser hides the address of a tab Exhibit has no access to.
+  if (!address) throw new ExhibitError('permission-denied', whyNotCapturable(undefined)!);
+  const refusal = whyNotCapturable(address);
   if (refusal) throw new ExhibitError('page-not-capturable', refusal);
-
-  // captureVisibleTab pictures the active tab of a window: bring the target forward if needed,
-  // and put the person's tab back afterwards.
-  let restoreTabId: number | undefined;
-  if (!tab.active) {
-    const [previous] = await browser.tabs.query({ active: true, windowId: tab.windowId });
-    restoreTabId = previous?.id;
-    await browser.tabs.update(request.tabId, { active: true });
-    await new Promise((r) => setTimeout(r, 150));
-  }
 
   const installation = await getInstallation(db);
   const envPromise = getBrowserInfo();
+  let restoreTabId: number | undefined;
   let png: Uint8Array;
   let capturedAt: Date;
   let snapshot: PageSnapshot | null;
   try {
-    snapshot = await snapshotPage(request.tabId);
-    ({ png, capturedAt } = await captureQuota.run(async () => {
-      const at = new Date();
-      const dataUrl = await browser.tabs.captureVisibleTab(tab.windowId!, { format: 'png' });
-      return { png: dataUrlToBytes(dataUrl), capturedAt: at };
+    // Everything that decides what the pixels show happens in one section right around the
+    // browser's capture call: a burst may wait here, and the tab may close or navigate meanwhile.
+    ({ png, capturedAt, snapshot } = await captureSection.run(async () => {
+      const current = await tabOrThrow(request.tabId);
+      if (current.url !== tab.url) throw new ExhibitError('capture-failed', 'The page navigated away before it could be captured; nothing was saved. Capture again.');
+      // captureVisibleTab pictures the active tab of a window: bring the target forward if
+      // needed, and put the person's tab back afterwards.
+      if (!current.active) {
+        const [previous] = await browser.tabs.query({ active: true, windowId: current.windowId });
+        restoreTabId = previous?.id;
+        await browser.tabs.update(request.tabId, { active: true });
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      const page = await snapshotPage(request.tabId);
+      if (page?.contentType === 'application/pdf') throw new ExhibitError('page-not-capturable', PDF_REFUSAL);
+      let at = new Date();
+      const dataUrl = await captureQuota.run(() => {
+        at = new Date();
+        return browser.tabs.captureVisibleTab(current.windowId!, { format: 'png' });
+      });
+      // If the tab closed, lost focus or navigated during the call, the pixels are not its own.
+      const after = await browser.tabs.get(request.tabId).catch(() => null);
+      if (!after) throw new ExhibitError('tab-not-found', 'The tab was closed while it was being captured; nothing was saved.');
+      if (!after.active || after.url !== tab.url) {
+        throw new ExhibitError('capture-failed', 'The tab changed while it was being captured; nothing was saved. Capture again.');
+      }
+      return { png: dataUrlToBytes(dataUrl), capturedAt: at, snapshot: page };
     }));
   } catch (err) {
     if (err instanceof ExhibitError) throw err;

@@ -63,17 +63,20 @@ export function parseControlsFile(format: 'csv' | 'json', text: string): CustomC
     const parsed = customControlSchema.safeParse(candidate);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) errors.push({ row, field: issue.path.join('.') || undefined, message: issue.message });
-      return;
     }
-    const control = parsed.data;
-    if (isCriterionId(control.id)) errors.push({ row, field: 'id', message: `"${control.id}" is a built-in SOC 2 criterion id; give your control its own id` });
-    for (const c of control.criteria) {
-      if (!isCriterionId(c)) errors.push({ row, field: 'criteria', message: `"${c}" is not a SOC 2 criterion id (for example CC6.1)` });
+    // Checks beyond the schema run on every row, so one pass reports every problem in the file.
+    const id = typeof raw.id === 'string' ? raw.id.trim() : '';
+    if (id && isCriterionId(id)) errors.push({ row, field: 'id', message: `"${id}" is a built-in SOC 2 criterion id; give your control its own id` });
+    const criteria = Array.isArray(candidate.criteria) ? (candidate.criteria as unknown[]) : [];
+    for (const c of criteria) {
+      if (typeof c === 'string' && !isCriterionId(c)) errors.push({ row, field: 'criteria', message: `"${c}" is not a SOC 2 criterion id (for example CC6.1)` });
     }
-    const first = seen.get(control.id);
-    if (first !== undefined) errors.push({ row, field: 'id', message: `duplicate id "${control.id}" (first on row ${first})` });
-    else seen.set(control.id, row);
-    controls.push(control);
+    if (id) {
+      const first = seen.get(id);
+      if (first !== undefined) errors.push({ row, field: 'id', message: `duplicate id "${id}" (first on row ${first})` });
+      else seen.set(id, row);
+    }
+    if (parsed.success) controls.push(parsed.data);
   });
   if (errors.length) {
     throw new ExhibitError('import-invalid', `Nothing was imported: ${errors.length} problem${errors.length === 1 ? '' : 's'} in the file.`, { rows: errors });

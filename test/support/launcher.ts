@@ -20,6 +20,8 @@ export interface LaunchOptions {
   downloadsDir?: string;
   profileDir?: string;
   viewport?: { width: number; height: number } | null;
+  /** An X display for a headed browser (see display.ts). */
+  display?: string;
 }
 
 export interface LaunchedExtension {
@@ -46,6 +48,7 @@ export async function launchWithExtension(options: LaunchOptions = {}): Promise<
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: chromiumPath(),
     headless: options.headless ?? true,
+    ...(options.display ? { env: { ...process.env, DISPLAY: options.display } } : {}),
     viewport: options.viewport === undefined ? { width: 1280, height: 800 } : options.viewport,
     args: [
       `--disable-extensions-except=${extensionDir}`,

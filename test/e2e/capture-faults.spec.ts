@@ -1,0 +1,139 @@
+// What goes wrong around a capture: pages the browser will not let us capture, tabs that close,
+// a service worker the browser stops mid-capture, bursts past the quota, hostile pages.
+import { PNG } from 'pngjs';
+import { test, expect } from './fixtures';
+
+test.beforeEach(async ({ api }) => {
+  await api.setCapturer();
+});
+
+test('refuses pages that cannot be captured with a clear error and stores nothing', async ({ exhibit, api, fixtures }) => {
+  const pdf = await exhibit.context.newPage();
+  await pdf.goto(fixtures.url('/policy.pdf'));
+  const browserPage = await api.page.evaluate(async () => (await chrome.tabs.create({ url: 'chrome://version', active: false })).id!);
+  const extensionPage = await api.page.evaluate(async () => (await chrome.tabs.create({ url: chrome.runtime.getURL('/popup.html'), active: false })).id!);
+  const cases: Array<[number, string, RegExp]> = [
+    [await api.tabIdOf(pdf), 'page-not-capturable', /PDF/],
+    // Exhibit may not even read a browser page's address.
+    [browserPage, 'permission-denied', /browser page/],
+    [extensionPage, 'page-not-capturable', /extensions/],
+    [999_999, 'tab-not-found', /no longer exists/],
+  ];
+  for (const [tabId, code, message] of cases) {
+    const reply = await api.request({ type: 'capture', tabId });
+    expect(reply.ok, `tab ${tabId}`).toBe(false);
+    if (!reply.ok) {
+      expect(reply.error.code).toBe(code);
+      expect(reply.error.message).toMatch(message);
+    }
+  }
+  expect((await api.call({ type: 'captures.list' })).total).toBe(0);
+  const last = await api.call({ type: 'capture.last' });
+  expect(last).toMatchObject({ state: 'failed', error: { code: 'tab-not-found' } });
+});
+
+test('a burst of captures is paced to the browser quota instead of failing', async ({ exhibit, api, fixtures }) => {
+  const page = await exhibit.context.newPage();
+  await page.goto(fixtures.url('/sample-console.html'));
+  const tabId = await api.tabIdOf(page);
+  const replies = await api.page.evaluate(
+    (id) => Promise.all(Array.from({ length: 6 }, () => chrome.runtime.sendMessage({ type: 'capture', tabId: id }))),
+    tabId,
+  );
+  expect(replies.map((r: { ok: boolean; error?: unknown }) => r.error ?? r.ok)).toEqual(Array(6).fill(true));
+  const times = replies.map((r: { data: { capturedAt: string } }) => Date.parse(r.data.capturedAt)).sort();
+  // Never more than two captures in any one second.
+  for (let i = 2; i < times.length; i++) expect(times[i]! - times[i - 2]!).toBeGreaterThanOrEqual(1000);
+});
+
+test('a capture of a background tab brings it forward and puts the person’s tab back', async ({ exhibit, api, fixtures }) => {
+  const target = await exhibit.context.newPage();
+  await target.goto(fixtures.url('/sample-console.html'));
+  await api.page.bringToFront();
+  const own = await api.page.evaluate(async () => (await chrome.tabs.getCurrent())!.id!);
+  const summary = await api.call({ type: 'capture', tabId: await api.tabIdOf(target) });
+  expect(summary.title).toBe('People · Acme Identity Admin');
+  const active = await api.page.evaluate(async () => (await chrome.tabs.query({ active: true, currentWindow: true }))[0]!.id);
+  expect(active).toBe(own);
+});
+
+test('a tab closed during the capture leaves nothing behind', async ({ exhibit, api, fixtures }) => {
+  const keep = await exhibit.context.newPage();
+  await keep.goto(fixtures.url('/sample-console.html'));
+  const doomed = await exhibit.context.newPage();
+  await doomed.goto(fixtures.url('/titled?title=Doomed'));
+  const keepId = await api.tabIdOf(keep);
+  const doomedId = await api.tabIdOf(doomed);
+  // Two captures use up this second's quota, so the third waits — and its tab closes meanwhile.
+  const replies = api.page.evaluate(
+    ([a, b]) => Promise.all([a, a, b].map((tabId) => chrome.runtime.sendMessage({ type: 'capture', tabId }))),
+    [keepId, doomedId],
+  );
+  await doomed.waitForTimeout(150);
+  await doomed.close();
+  const [, , third] = await replies;
+  expect(third).toMatchObject({ ok: false, error: { code: 'tab-not-found', message: expect.stringMatching(/closed/) } });
+  const list = await api.call({ type: 'captures.list' });
+  expect(list.items.map((i: { title: string }) => i.title)).toEqual(['People · Acme Identity Admin', 'People · Acme Identity Admin']);
+});
+
+test('a service worker stopped mid-capture leaves no half-written record and reports the capture as interrupted', async ({ exhibit, api, fixtures }) => {
+  const page = await exhibit.context.newPage();
+  await page.goto(fixtures.url('/sample-console.html'));
+  const tabId = await api.tabIdOf(page);
+  // Six captures take about three seconds at the quota's pace; stop the worker in the middle.
+  void api.page.evaluate((id) => Promise.all(Array.from({ length: 6 }, () => chrome.runtime.sendMessage({ type: 'capture', tabId: id }).catch(() => null))), tabId);
+  await expect.poll(async () => (await api.call({ type: 'captures.list' })).total, { timeout: 10_000, intervals: [50] }).toBeGreaterThanOrEqual(1);
+  const cdp = await exhibit.context.newCDPSession(api.page);
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+
+  // The next message wakes a fresh worker, which finds the cut-off job.
+  await expect.poll(async () => (await api.request({ type: 'capture.last' })).ok, { timeout: 10_000 }).toBe(true);
+  const { total, items } = await api.call({ type: 'captures.list' });
+  expect(total).toBeGreaterThanOrEqual(1);
+  expect(total).toBeLessThan(6);
+  for (const item of items) {
+    const detail = await api.call({ type: 'captures.get', id: item.id });
+    expect(detail.imageHashValid).toBe(true);
+    expect(detail.signatureValid).toBe(true);
+    expect((await api.imageBytes(item.id, 'thumbnail')).length).toBeGreaterThan(100);
+  }
+  const orphans = await api.page.evaluate(async () => {
+    const open = indexedDB.open('exhibit');
+    const db: IDBDatabase = await new Promise((r) => (open.onsuccess = () => r(open.result)));
+    const count = (store: string) => new Promise<number>((r) => { const q = db.transaction(store).objectStore(store).count(); q.onsuccess = () => r(q.result); });
+    const result = { captures: await count('captures'), blobs: await count('blobs'), states: await count('annotationState') };
+    db.close();
+    return result;
+  });
+  expect(orphans).toEqual({ captures: total, blobs: total * 2, states: total });
+  const jobs = await api.page.evaluate(async () => {
+    const open = indexedDB.open('exhibit');
+    const db: IDBDatabase = await new Promise((r) => (open.onsuccess = () => r(open.result)));
+    const rows: Array<{ state: string; error?: { message: string } }> = await new Promise((r) => { const q = db.transaction('jobs').objectStore('jobs').getAll(); q.onsuccess = () => r(q.result); });
+    db.close();
+    return rows;
+  });
+  expect(jobs.filter((j) => j.state === 'saved')).toHaveLength(total);
+  expect(jobs.filter((j) => j.state === 'running')).toHaveLength(0);
+  expect(jobs.some((j) => j.state === 'failed' && /stopped Exhibit while this capture was being saved/.test(j.error?.message ?? ''))).toBe(true);
+});
+
+test('hostile titles and URLs are stored verbatim and still verify', async ({ exhibit, api, fixtures }) => {
+  const markup = '<img src=x onerror=alert(1)><script>alert(2)</script> \u202Eevil\u202C Users';
+  const hostile = await exhibit.context.newPage();
+  await hostile.goto(fixtures.url(`/titled?title=${encodeURIComponent(markup)}#<b>frag</b>`));
+  const long = await exhibit.context.newPage();
+  await long.goto(fixtures.url(`/titled?title=${encodeURIComponent('Ω')}&repeat=10000`));
+
+  const a = await api.call({ type: 'capture', tabId: await api.tabIdOf(hostile) });
+  expect(a.title).toBe(markup);
+  expect(a.url).toBe(hostile.url());
+  const b = await api.call({ type: 'capture', tabId: await api.tabIdOf(long) });
+  expect(b.title).toBe('Ω'.repeat(10000));
+  const detail = await api.call({ type: 'captures.get', id: b.id });
+  expect(detail.signatureValid).toBe(true);
+  const image = PNG.sync.read(await api.imageBytes(a.id));
+  expect(image.width).toBe(1280);
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { CaptureQuota } from '@/lib/capture/quota';
+
+/** A virtual clock and a fake browser quota: a fixed one-second window opened by the first call, two calls per window. */
+function harness() {
+  let now = 0;
+  let windowStart = -Infinity;
+  let inWindow = 0;
+  const calls: number[] = [];
+  let quotaErrors = 0;
+  const browserCapture = async () => {
+    if (now - windowStart >= 1000) {
+      windowStart = now;
+      inWindow = 0;
+    }
+    inWindow++;
+    calls.push(now);
+    if (inWindow > 2) {
+      quotaErrors++;
+      throw new Error('This request exceeds the MAX_CAPTURE_VISIBLE_TAB_CALLS_PER_SECOND quota.');
+    }
+    return 'png';
+  };
+  const quota = new CaptureQuota(2, 1000, 60, () => now, async (ms) => {
+    now += ms;
+  });
+  return { quota, browserCapture, calls, errors: () => quotaErrors, advance: (ms: number) => (now += ms) };
+}
+
+describe('CaptureQuota', () => {
+  it('paces 20 captures so that the browser never refuses one', async () => {
+    const h = harness();
+    const results = await Promise.all(Array.from({ length: 20 }, () => h.quota.run(h.browserCapture)));
+    expect(results).toEqual(Array(20).fill('png'));
+    expect(h.errors()).toBe(0);
+    for (let i = 2; i < h.calls.length; i++) expect(h.calls[i]! - h.calls[i - 2]!).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('retries a quota error with backoff instead of failing the capture', async () => {
+    const h = harness();
+    // Someone else (another extension page) used the window up just now.
+    await h.browserCapture();
+    await h.browserCapture();
+    await expect(h.quota.run(h.browserCapture)).resolves.toBe('png');
+    // The refused calls count against the window too; the limiter backs off until it reopens.
+    expect(h.errors()).toBeGreaterThanOrEqual(1);
+    expect(h.errors()).toBeLessThanOrEqual(3);
+  });
+
+  it('passes other errors straight through and keeps serving later captures', async () => {
+    const h = harness();
+    await expect(h.quota.run(async () => Promise.reject(new Error('Cannot access contents of the page')))).rejects.toThrow(/Cannot access/);
+    await expect(h.quota.run(h.browserCapture)).resolves.toBe('png');
+  });
+});
