@@ -1,2 +1,12 @@
-import { createRoot } from "react-dom/client";
-createRoot(document.getElementById("root")!).render(<p>Exhibit</p>);
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import '@/components/theme.css';
+import '@/components/components.css';
+import './popup.css';
+import { Popup } from './Popup';
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <Popup />
+  </StrictMode>,
+);

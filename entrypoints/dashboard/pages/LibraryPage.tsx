@@ -1,0 +1,392 @@
+// The evidence library: every capture as a thumbnail card, filtered by period, dates, control,
+// system, person, text or "untagged". Only the rows on screen are rendered and only their
+// summaries and thumbnails are read, so the page stays smooth at 100,000 captures.
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useLiveQuery } from 'dexie-react-hooks';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type RefObject } from 'react';
+import { formatCount, formatShort } from '@/components/format';
+import { CameraIcon, SearchIcon } from '@/components/icons';
+import { SafeText } from '@/components/SafeText';
+import { getDb } from '@/lib/db';
+import { describePeriod } from '@/lib/periods/periods';
+import type { CaptureSummary } from '@/lib/schema';
+import { useAllControls, useDistinct, usePeriods } from '../data';
+import { findMatches, summariesOf, type LibraryFilter } from '../libraryQuery';
+import { hrefTo, navigate, type RouteProps } from '../router';
+import { useObjectUrl } from '../useObjectUrl';
+
+// Filter fields and their names in the page's address (#/library?control=CC6.2&person=…).
+const QUERY_NAMES = {
+  text: 'q',
+  periodId: 'period',
+  from: 'from',
+  to: 'to',
+  controlId: 'control',
+  system: 'system',
+  capturedBy: 'person',
+} as const satisfies Record<Exclude<keyof LibraryFilter, 'untagged'>, string>;
+
+function filterFromQuery(query: URLSearchParams): LibraryFilter {
+  const filter: LibraryFilter = {};
+  for (const [field, name] of Object.entries(QUERY_NAMES) as Array<[keyof typeof QUERY_NAMES, string]>) {
+    const value = query.get(name);
+    if (value) filter[field] = value;
+  }
+  if (query.get('untagged') === '1') filter.untagged = true;
+  return filter;
+}
+
+function queryFromFilter(filter: LibraryFilter): Record<string, string | undefined> {
+  const query: Record<string, string | undefined> = {};
+  for (const [field, name] of Object.entries(QUERY_NAMES) as Array<[keyof typeof QUERY_NAMES, string]>) query[name] = filter[field]?.trim() || undefined;
+  if (filter.untagged) query.untagged = '1';
+  return query;
+}
+
+// Grid geometry: cards at least CARD_MIN wide, thumbnails 16:10, a fixed-height text area.
+const CARD_MIN = 230;
+const GAP = 16;
+const PAD = 28;
+const CARD_BODY = 118;
+const THUMB_RATIO = 10 / 16;
+// Summaries are read in aligned chunks, so scrolling within a chunk reads nothing.
+const CHUNK = 96;
+
+interface CaptureWindow {
+  /** Position of `items[0]` in the whole result. */
+  offset: number;
+  items: CaptureSummary[];
+  /** The number of matches, once known for the current filter. */
+  total: number | null;
+  /** Everything shown belongs to the current filter (otherwise the previous filter's rows stay while the new ones load). */
+  current: boolean;
+  error: string | null;
+}
+
+/** The matches from position `first` to `last` of the whole result, and how many there are. */
+function useCaptureWindow(filter: LibraryFilter, key: string, first: number, last: number): CaptureWindow | undefined {
+  // `key` is `filter` serialised: the ids are read again when the filter's content changes, and
+  // by themselves when the database changes what they read.
+  const matched = useLiveQuery(async () => {
+    try {
+      return { key, ...(await findMatches(getDb(), filter)), error: null };
+    } catch (err) {
+      return { key, ids: [], items: null, error: (err as Error).message };
+    }
+  }, [key]);
+  const offset = Math.floor(first / CHUNK) * CHUNK;
+  const end = (Math.floor(last / CHUNK) + 1) * CHUNK;
+  const loaded = useLiveQuery(async () => (matched && !matched.items ? { matched, offset, items: await summariesOf(getDb(), matched.ids.slice(offset, end)) } : null), [matched, offset, end]);
+  if (!matched) return undefined;
+  const current = matched.key === key;
+  if (matched.items) return { offset: 0, items: matched.items, total: current ? matched.ids.length : null, current, error: matched.error };
+  if (!loaded) return { offset: 0, items: [], total: current ? matched.ids.length : null, current: false, error: matched.error };
+  return { offset: loaded.offset, items: loaded.items, total: current ? matched.ids.length : null, current: current && loaded.matched === matched, error: current ? matched.error : null };
+}
+
+function useElementWidth(ref: RefObject<HTMLElement | null>): number {
+  const [width, setWidth] = useState(0);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    setWidth(el.clientWidth);
+    const observer = new ResizeObserver(() => setWidth(el.clientWidth));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
+}
+
+export function LibraryPage({ query }: RouteProps) {
+  const filter = useMemo(() => filterFromQuery(query), [query]);
+  const key = JSON.stringify(filter);
+  const setFilter = useCallback((patch: Partial<LibraryFilter>) => navigate(hrefTo('/library', queryFromFilter({ ...filter, ...patch })), { replace: true }), [filter]);
+  const active = Object.keys(filter).length > 0;
+
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const width = useElementWidth(scrollRef);
+  const inner = Math.max(0, width - PAD * 2);
+  const cols = Math.max(1, Math.floor((inner + GAP) / (CARD_MIN + GAP)));
+  const cardWidth = (inner - GAP * (cols - 1)) / cols;
+  const rowHeight = Math.round(cardWidth * THUMB_RATIO) + CARD_BODY + GAP;
+
+  const [known, setKnown] = useState<{ key: string; total: number } | null>(null);
+  const total = known?.total ?? 0;
+  const virtualizer = useVirtualizer({
+    count: Math.ceil(total / cols),
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => rowHeight,
+    overscan: 2,
+    paddingStart: 4,
+    paddingEnd: PAD,
+  });
+  useEffect(() => virtualizer.measure(), [rowHeight, virtualizer]);
+  const rows = virtualizer.getVirtualItems();
+  const first = (rows[0]?.index ?? 0) * cols;
+  const last = ((rows.at(-1)?.index ?? 0) + 1) * cols - 1;
+  const win = useCaptureWindow(filter, key, first, last);
+
+  const windowTotal = win?.total ?? null;
+  useEffect(() => {
+    if (windowTotal !== null && (known?.key !== key || known.total !== windowTotal)) setKnown({ key, total: windowTotal });
+  }, [windowTotal, key, known]);
+  useEffect(() => {
+    scrollRef.current?.scrollTo({ top: 0 });
+  }, [key]);
+
+  const updating = !win?.current;
+  const itemAt = (i: number) => (win && i >= win.offset && i < win.offset + win.items.length ? win.items[i - win.offset] : undefined);
+
+  return (
+    <section className="page page-library" aria-labelledby="library-title">
+      <header className="page-head">
+        <div>
+          <h1 id="library-title">Evidence library</h1>
+          <p className="page-sub" role="status" aria-live="polite">
+            {known?.key !== key ? 'Counting…' : active ? `${formatCount(total, 'capture')} ${total === 1 ? 'matches' : 'match'} these filters` : `${formatCount(total, 'capture')}`}
+          </p>
+        </div>
+      </header>
+      <Filters filter={filter} setFilter={setFilter} />
+      {win?.error && (
+        <div className="notice notice-error library-notice" role="alert">
+          <p>{win.error}</p>
+        </div>
+      )}
+      <div ref={scrollRef} className={`grid-scroll${updating ? ' is-updating' : ''}`} aria-busy={updating}>
+        {known !== null && total === 0 && !updating ? (
+          <EmptyLibrary filtered={active} onClear={() => navigate(hrefTo('/library'), { replace: true })} />
+        ) : (
+          <div role="list" aria-label="Captures" className="grid-inner" style={{ height: virtualizer.getTotalSize() }}>
+            {rows.map((row) => (
+              <div
+                key={row.key}
+                className="grid-row"
+                style={{ transform: `translateY(${row.start}px)`, height: rowHeight - GAP, gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))`, gap: GAP, padding: `0 ${PAD}px` }}
+              >
+                {Array.from({ length: cols }, (_, c) => {
+                  const index = row.index * cols + c;
+                  if (index >= total) return null;
+                  const item = itemAt(index);
+                  return item ? <CaptureCard key={item.id} capture={item} /> : <div key={`s${index}`} className="card card-skeleton" aria-hidden="true" />;
+                })}
+              </div>
+            ))}
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}
+
+// Memoised: the page re-renders on every scroll step; the filters need not.
+const Filters = memo(function Filters({ filter, setFilter }: { filter: LibraryFilter; setFilter(patch: Partial<LibraryFilter>): void }) {
+  const periods = usePeriods();
+  const controls = useAllControls();
+  const systems = useDistinct('context.system');
+  const people = useDistinct('capturedBy.email');
+  const [text, setText] = useState(filter.text ?? '');
+  const textRef = useRef(filter.text ?? '');
+
+  // Typing updates the address (and the query) once the person pauses.
+  useEffect(() => {
+    if (text === textRef.current) return;
+    const timer = setTimeout(() => {
+      textRef.current = text;
+      setFilter({ text });
+    }, 250);
+    return () => clearTimeout(timer);
+  });
+  useEffect(() => {
+    if ((filter.text ?? '') !== textRef.current) {
+      textRef.current = filter.text ?? '';
+      setText(filter.text ?? '');
+    }
+  }, [filter.text]);
+
+  const team = controls.filter((c) => !c.builtIn);
+  const criteria = controls.filter((c) => c.builtIn);
+  const any = Object.keys(filter).length > 0;
+  // A filter value no longer among the choices (a deleted period) still shows as selected.
+  const periodKnown = !filter.periodId || periods?.some((p) => p.id === filter.periodId);
+
+  return (
+    <form className="filters" role="search" aria-label="Filter captures" onSubmit={(e) => e.preventDefault()}>
+      <div className="field filter-search">
+        <label className="field-label" htmlFor="filter-text">
+          Search
+        </label>
+        <div className="input-with-icon">
+          <SearchIcon />
+          <input id="filter-text" className="input" type="search" placeholder="Title, URL or note" value={text} onChange={(e) => setText(e.target.value)} />
+        </div>
+      </div>
+      <div className="field">
+        <label className="field-label" htmlFor="filter-period">
+          Audit period
+        </label>
+        <select id="filter-period" className="select" value={filter.periodId ?? ''} onChange={(e) => setFilter({ periodId: e.target.value })}>
+          <option value="">Any time</option>
+          {!periodKnown && <option value={filter.periodId}>Deleted period</option>}
+          {periods?.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name} ({describePeriod(p)})
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label className="field-label" htmlFor="filter-control">
+          Control
+        </label>
+        <select id="filter-control" className="select" value={filter.controlId ?? ''} onChange={(e) => setFilter({ controlId: e.target.value })}>
+          <option value="">Any control</option>
+          {team.length > 0 && (
+            <optgroup label="Your controls">
+              {team.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.id} — {c.title}
+                </option>
+              ))}
+            </optgroup>
+          )}
+          <optgroup label="SOC 2 criteria">
+            {criteria.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.id} — {c.title}
+              </option>
+            ))}
+          </optgroup>
+        </select>
+      </div>
+      <div className="field">
+        <label className="field-label" htmlFor="filter-system">
+          System
+        </label>
+        <select id="filter-system" className="select" value={filter.system ?? ''} onChange={(e) => setFilter({ system: e.target.value })}>
+          <option value="">Any system</option>
+          {filter.system && !systems?.includes(filter.system) && <option value={filter.system}>{filter.system}</option>}
+          {systems?.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label className="field-label" htmlFor="filter-person">
+          Captured by
+        </label>
+        <select id="filter-person" className="select" value={filter.capturedBy ?? ''} onChange={(e) => setFilter({ capturedBy: e.target.value })}>
+          <option value="">Anyone</option>
+          {filter.capturedBy && !people?.includes(filter.capturedBy) && <option value={filter.capturedBy}>{filter.capturedBy}</option>}
+          {people?.map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label className="field-label" htmlFor="filter-from">
+          From
+        </label>
+        <input id="filter-from" className="input" type="date" value={filter.from ?? ''} max={filter.to} onChange={(e) => setFilter({ from: e.target.value })} />
+      </div>
+      <div className="field">
+        <label className="field-label" htmlFor="filter-to">
+          To
+        </label>
+        <input id="filter-to" className="input" type="date" value={filter.to ?? ''} min={filter.from} onChange={(e) => setFilter({ to: e.target.value })} />
+      </div>
+      <div className="filter-end">
+        <label className="checkbox">
+          <input type="checkbox" checked={filter.untagged ?? false} onChange={(e) => setFilter({ untagged: e.target.checked })} />
+          Untagged only
+        </label>
+        <button
+          type="button"
+          className="button button-ghost button-small"
+          disabled={!any}
+          onClick={() => {
+            textRef.current = '';
+            setText('');
+            navigate(hrefTo('/library'), { replace: true });
+          }}
+        >
+          Clear filters
+        </button>
+      </div>
+    </form>
+  );
+});
+
+const CaptureCard = memo(function CaptureCard({ capture }: { capture: CaptureSummary }) {
+  const thumbnail = useObjectUrl(async () => (await getDb().blobs.get([capture.id, 'thumbnail.jpg']))?.blob, [capture.id]);
+  const shown = capture.controlIds.slice(0, 3);
+  const more = capture.controlIds.length - shown.length;
+  return (
+    <div role="listitem" className="card-cell">
+    <a className="card" href={hrefTo(`/capture/${capture.id}`)} aria-label={`${capture.title.slice(0, 160) || capture.url.slice(0, 160)}, captured ${formatShort(capture.capturedAt)} by ${capture.capturedBy.name}`}>
+      <div className="card-thumb">{thumbnail ? <img src={thumbnail} alt="" draggable={false} /> : <CameraIcon size={28} />}</div>
+      <div className="card-body">
+        <div className="card-title" title={capture.title.slice(0, 500)}>
+          <SafeText value={capture.title || capture.url} />
+        </div>
+        <div className="card-meta">
+          <span className="card-system">{capture.system}</span>
+          {capture.host && capture.host !== capture.system && (
+            <>
+              <span aria-hidden="true"> · </span>
+              <span>{capture.host}</span>
+            </>
+          )}
+        </div>
+        <div className="card-meta">
+          <time dateTime={capture.capturedAt}>{formatShort(capture.capturedAt)}</time>
+          <span aria-hidden="true"> · </span>
+          <span>{capture.capturedBy.name}</span>
+        </div>
+        <div className="card-tags">
+          {shown.length === 0 ? (
+            <span className="tag tag-muted">Untagged</span>
+          ) : (
+            shown.map((id) => (
+              <span key={id} className="tag">
+                {id}
+              </span>
+            ))
+          )}
+          {more > 0 && <span className="tag tag-muted">+{more}</span>}
+        </div>
+      </div>
+    </a>
+    </div>
+  );
+});
+
+function EmptyLibrary({ filtered, onClear }: { filtered: boolean; onClear(): void }) {
+  return (
+    <div className="empty">
+      <div className="empty-icon" aria-hidden="true">
+        <CameraIcon size={28} />
+      </div>
+      {filtered ? (
+        <>
+          <h2>No captures match these filters</h2>
+          <p>Widen the date range or clear a filter.</p>
+          <button type="button" className="button" onClick={onClear}>
+            Clear filters
+          </button>
+        </>
+      ) : (
+        <>
+          <h2>No evidence yet</h2>
+          <p>
+            Open an admin console page, then click Exhibit’s toolbar button or press <kbd>Alt</kbd>+<kbd>Shift</kbd>+<kbd>E</kbd>. Each capture lands here, hashed and signed.
+          </p>
+        </>
+      )}
+    </div>
+  );
+}
