@@ -1,0 +1,93 @@
+// CRC-32 and SHA-256 of a file's bytes: in a dedicated worker where the platform has workers (the
+// extension's pages), so the page's main thread is free to read IndexedDB and feed the zip while
+// another core does the arithmetic; on the calling thread elsewhere (Node, tests).
+import { sha256Hex } from '../capture/signing';
+import type { ChecksumReply, ChecksumRequest } from './checksum-worker';
+import { crc32, inlineRangeChecksummer, type RangeChecksummer } from './zip-read';
+
+export interface Checksums {
+  crc32: number;
+  sha256: string;
+}
+
+export interface ChecksumService {
+  /**
+   * The checksums of `bytes`, and the bytes themselves: a worker gets them by transfer, so use the
+   * returned array afterwards, never the one passed in.
+   */
+  sum(bytes: Uint8Array): Promise<{ bytes: Uint8Array } & Checksums>;
+  /** The same for ranges of one buffer (a window of a zip being read back), which it takes over. */
+  readonly ranges: RangeChecksummer;
+  close(): void;
+}
+
+/** Checksums on the calling thread. */
+export const inlineChecksums: ChecksumService = {
+  sum: async (bytes) => ({ bytes, crc32: crc32(bytes), sha256: await sha256Hex(bytes) }),
+  ranges: inlineRangeChecksummer(sha256Hex),
+  close: () => undefined,
+};
+
+/** A worker when the platform has them, else inline. Close it when done. */
+export async function checksumService(): Promise<ChecksumService> {
+  if (typeof Worker === 'undefined') return inlineChecksums;
+  let worker: Worker;
+  try {
+    // The bundler builds the worker as a file of its own (an extension may not run blob: scripts).
+    const { default: ChecksumWorker } = await import('./checksum-worker.ts?worker');
+    worker = new ChecksumWorker();
+  } catch {
+    return inlineChecksums;
+  }
+  let next = 0;
+  const waiting = new Map<number, { resolve: (r: { buffer: ArrayBuffer; sums: Checksums[] }) => void; reject: (e: Error) => void }>();
+  const failAll = (message: string) => {
+    for (const w of waiting.values()) w.reject(new Error(message));
+    waiting.clear();
+  };
+  worker.onmessage = (event: MessageEvent<ChecksumReply>) => {
+    const reply = event.data;
+    const w = waiting.get(reply.id);
+    if (!w) return;
+    waiting.delete(reply.id);
+    if ('error' in reply) w.reject(new Error(`Checksums failed: ${reply.error}`));
+    else w.resolve({ buffer: reply.buffer, sums: reply.sums });
+  };
+  worker.onerror = (event) => {
+    event.preventDefault();
+    failAll(`The checksum worker failed: ${event.message || 'unknown error'}`);
+  };
+  const send = (buffer: ArrayBuffer, ranges?: ChecksumRequest['ranges']) => {
+    const id = next++;
+    return new Promise<{ buffer: ArrayBuffer; sums: Checksums[] }>((resolve, reject) => {
+      waiting.set(id, { resolve, reject });
+      const request: ChecksumRequest = { id, buffer, ...(ranges ? { ranges } : {}) };
+      worker.postMessage(request, [buffer]);
+    });
+  };
+  const service: ChecksumService = {
+    async sum(bytes) {
+      // Only a whole buffer can be transferred: a view of a larger one is copied first.
+      const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+      const { buffer, sums } = await send(own.buffer as ArrayBuffer);
+      return { bytes: new Uint8Array(buffer), ...sums[0]! };
+    },
+    ranges: {
+      parallel: 1,
+      sums: async (buffer, ranges) => (await send(buffer, [...ranges])).sums,
+    },
+    close() {
+      worker.terminate();
+      failAll('The checksum worker was closed.');
+    },
+  };
+  // A worker that cannot start (a missing file, a policy) fails only its messages: try one first,
+  // and work inline if it does not answer correctly within a few seconds.
+  const probe = new Uint8Array([0x61, 0x62, 0x63]);
+  const answer = await Promise.race([service.sum(probe.slice()).catch(() => null), new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
+  if (answer?.crc32 !== crc32(probe) || answer.sha256 !== (await sha256Hex(probe))) {
+    service.close();
+    return inlineChecksums;
+  }
+  return service;
+}

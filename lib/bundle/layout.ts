@@ -1,0 +1,139 @@
+// Where every capture goes in the bag: one copy under data/controls/<control>/ for each
+// selected control it is tagged with, or data/untagged/ when it has none; a shared thumbnail in
+// data/thumbnails/. Names are decided here, once, so the index, the CSV and the zip agree.
+import type { AnnotationEvent, AnnotationState, Cadence, Control, PublicKeyJwk, SignedCapture } from '../schema';
+import { LIMITS, UniqueNames, captureBaseName, safeSegment } from './names';
+
+export interface SignerInfo {
+  fingerprint: string;
+  publicKeyJwk: PublicKeyJwk;
+  installationId: string;
+  name: string;
+  email: string;
+}
+
+export interface Placement {
+  /** null: filed under data/untagged/. */
+  controlId: string | null;
+  /** Path from the bag root to the folder, with a trailing slash. */
+  folder: string;
+  stem: string;
+  image: string;
+  sidecar: string;
+  /** Table file names (in `folder`), in the order of `tableBlobs`. */
+  tables: string[];
+  /**
+   * File names (in `folder`) of every part of a capture saved in parts, in the order of the
+   * record's `parts` (the first is `image`); empty for a capture in one image.
+   */
+  parts: string[];
+}
+
+export interface BundleCapture {
+  capture: SignedCapture;
+  annotation: AnnotationState;
+  history: AnnotationEvent[];
+  signer: SignerInfo;
+  /** Blob names of extracted tables ("tables/1.csv"). */
+  tableBlobs: string[];
+  /** Path from data/ ("thumbnails/<id>.jpg"), or null when the library has no thumbnail. */
+  thumbnail: string | null;
+  placements: Placement[];
+}
+
+export interface BundleControl {
+  id: string;
+  title: string;
+  description: string;
+  owner: string;
+  cadence: Cadence;
+  builtIn: boolean;
+  /** Path from the bag root, with a trailing slash. */
+  folder: string;
+}
+
+export interface LayoutInput {
+  capture: SignedCapture;
+  annotation: AnnotationState;
+  history: AnnotationEvent[];
+  signer: SignerInfo;
+  tableBlobs: string[];
+  hasThumbnail: boolean;
+}
+
+/** "_part-2.png" … "_part-<n>.png" for parts 2…n of a capture saved in parts (part 1 is the image itself). */
+export function partSuffixes(capture: Pick<SignedCapture, 'parts'>): string[] {
+  const n = capture.parts?.length ?? 0;
+  return n > 1 ? Array.from({ length: n - 1 }, (_, i) => `_part-${i + 2}.png`) : [];
+}
+
+/**
+ * Lays out captures (sorted by time, then id). `controlFilter`: when given, copies go only under
+ * those controls; `includeUntagged`: whether captures with no (selected) control go to untagged/.
+ */
+export function layOut(
+  inputs: readonly LayoutInput[],
+  controls: ReadonlyMap<string, Control>,
+  options: { controlFilter?: ReadonlySet<string>; includeUntagged: boolean },
+): { captures: BundleCapture[]; controls: BundleControl[] } {
+  const sorted = [...inputs].sort((a, b) => (a.capture.capturedAt < b.capture.capturedAt ? -1 : a.capture.capturedAt > b.capture.capturedAt ? 1 : a.capture.id < b.capture.id ? -1 : 1));
+  const folderNames = new UniqueNames();
+  const folders = new Map<string, { folder: string; names: UniqueNames }>();
+  const usedControls: BundleControl[] = [];
+  const folderFor = (controlId: string) => {
+    let f = folders.get(controlId);
+    if (!f) {
+      const seg = folderNames.claim(safeSegment(controlId, LIMITS.controlFolder, 'control'), '', LIMITS.controlFolder);
+      f = { folder: `data/controls/${seg}/`, names: new UniqueNames() };
+      folders.set(controlId, f);
+      const c = controls.get(controlId);
+      usedControls.push({
+        id: controlId,
+        title: c?.title ?? '(control not in this library)',
+        description: c?.description ?? '',
+        owner: c?.owner ?? '',
+        cadence: c?.cadence ?? 'continuous',
+        builtIn: c?.builtIn ?? false,
+        folder: f.folder,
+      });
+    }
+    return f;
+  };
+  // Control folders in id order: claim them before any capture so their names do not depend on capture order.
+  const allTagged = new Set(sorted.flatMap((i) => i.annotation.controlIds.filter((id) => !options.controlFilter || options.controlFilter.has(id))));
+  for (const id of [...allTagged].sort()) folderFor(id);
+  const untagged = { folder: 'data/untagged/', names: new UniqueNames() };
+
+  const captures: BundleCapture[] = [];
+  for (const input of sorted) {
+    const ids = input.annotation.controlIds.filter((id) => !options.controlFilter || options.controlFilter.has(id)).sort();
+    if (ids.length === 0 && !options.includeUntagged) continue;
+    const base = captureBaseName(input.capture);
+    const partExts = partSuffixes(input.capture);
+    const exts = ['.png', '.json', ...input.tableBlobs.map((_, i) => `_table-${i + 1}.csv`), ...partExts];
+    const targets = ids.length ? ids.map((id) => ({ controlId: id as string | null, ...folderFor(id) })) : [{ controlId: null, ...untagged }];
+    const placements = targets.map(({ controlId, folder, names }) => {
+      const stem = names.claimStem(base, exts, LIMITS.baseName + 14);
+      return {
+        controlId,
+        folder,
+        stem,
+        image: `${stem}.png`,
+        sidecar: `${stem}.json`,
+        tables: input.tableBlobs.map((_, i) => `${stem}_table-${i + 1}.csv`),
+        parts: input.capture.parts?.length ? [`${stem}.png`, ...partExts.map((ext) => `${stem}${ext}`)] : [],
+      };
+    });
+    captures.push({
+      capture: input.capture,
+      annotation: input.annotation,
+      history: input.history,
+      signer: input.signer,
+      tableBlobs: input.tableBlobs,
+      thumbnail: input.hasThumbnail ? `thumbnails/${input.capture.id}.jpg` : null,
+      placements,
+    });
+  }
+  usedControls.sort((a, b) => a.id.localeCompare(b.id));
+  return { captures, controls: usedControls };
+}
