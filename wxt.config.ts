@@ -7,12 +7,22 @@ export default defineConfig({
   // EXHIBIT_OUT_DIR lets parallel builds (several test runs on one machine) keep apart.
   outDir: process.env.EXHIBIT_OUT_DIR ?? '.output',
   modules: ['@wxt-dev/module-react', '@wxt-dev/webextension-polyfill'],
+  hooks: {
+    // The benchmark page (npm run bench) seeds and measures inside the extension; it ships only
+    // in the E2E build.
+    'entrypoints:resolved': (wxt, entrypoints) => {
+      if (wxt.config.mode === 'e2e') return;
+      for (const entrypoint of entrypoints) if (entrypoint.name === 'bench') entrypoint.skipped = true;
+    },
+  },
   manifest: ({ mode, browser }) => ({
     name: 'Exhibit — SOC 2 evidence capture',
     short_name: 'Exhibit',
     description:
       'Capture admin-console evidence with URL, time, zone and who captured it; hash, sign and tag it to SOC 2 controls.',
-    permissions: ['activeTab', 'scripting', 'storage', 'unlimitedStorage', 'contextMenus'],
+    // downloads: evidence bundles are saved under their real names; offscreen (Chromium): the
+    // bundle.export message writes zips in an offscreen document, the worker cannot hold blobs.
+    permissions: ['activeTab', 'scripting', 'storage', 'unlimitedStorage', 'contextMenus', 'downloads', 'alarms', ...(browser === 'firefox' ? [] : ['offscreen'])],
     ...(mode === 'e2e'
       ? { host_permissions: ['<all_urls>'] }
       : { optional_host_permissions: ['<all_urls>'] }),

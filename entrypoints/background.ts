@@ -1,8 +1,13 @@
 import { browser } from 'wxt/browser';
 import { captureFromGesture } from '@/lib/capture/gesture';
+import { handlePickerResult } from '@/lib/capture/picker';
+import { isPickerResult } from '@/lib/capture/picker-protocol';
+import { setupCaptureSessions } from '@/lib/capture/redaction';
 import { getDb } from '@/lib/db';
 import { handleMessage } from '@/lib/handlers';
 import { markInterruptedJobs } from '@/lib/jobs';
+import { setupReadinessBadge } from '@/lib/readiness/badge';
+import { setupSync } from '@/lib/sync/service';
 
 const MENU_ID = 'exhibit-capture-visible';
 
@@ -13,6 +18,9 @@ export default defineBackground(() => {
 
   // All listeners are registered synchronously: MV3 wakes the worker only for listeners that exist.
   browser.runtime.onMessage.addListener((message, sender) => {
+    // The one exception: the element picker Exhibit injected reports the person's pick. It is
+    // answered only for the tab with a pick pending and that pick's nonce (lib/capture/picker.ts).
+    if (sender.tab && isPickerResult(message) && !sender.url?.startsWith(browser.runtime.getURL('/'))) return Promise.resolve(handlePickerResult(message, sender));
     // Only Exhibit's own pages may talk to the background; web pages have no voice here.
     if (sender.id !== browser.runtime.id || (sender.url && !sender.url.startsWith(browser.runtime.getURL('/')))) return undefined;
     return handleMessage(message, ctx);
@@ -28,6 +36,15 @@ export default defineBackground(() => {
   browser.contextMenus.onClicked.addListener((info, tab) => {
     if (info.menuItemId === MENU_ID) void captureFromGesture(tab?.id, ctx);
   });
+
+  // The toolbar badge counts the person's overdue evidence (lib/readiness/badge.ts).
+  setupReadinessBadge(ctx.db);
+
+  // Team sync: periodic and soon-after-capture alarms (lib/sync/service.ts).
+  setupSync(ctx.db);
+
+  // Picks and redaction editors end when their tabs close or navigate (lib/capture/redaction.ts).
+  setupCaptureSessions(ctx.db);
 
   browser.commands.onCommand.addListener(async (command, tab) => {
     if (command !== 'capture-visible') return;

@@ -3,8 +3,8 @@
 // state whatever order they arrived in, and concurrent tagging by two people merges: each
 // control's presence is decided by the latest event that names it.
 import { monotonicFactory } from 'ulid';
-import type { ExhibitDB } from './db';
-import type { AnnotationEvent, AnnotationState, Capturer } from './schema';
+import type { ExhibitDB, TagRow } from './db';
+import type { AnnotationEvent, AnnotationState, Capturer, RequestLink } from './schema';
 
 // Monotonic: events made in the same millisecond keep their (at, id) order.
 const nextId = monotonicFactory();
@@ -14,24 +14,43 @@ export function compareEvents(a: AnnotationEvent, b: AnnotationEvent): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+const author = (e: AnnotationEvent) => `${e.by.name} <${e.by.email}>`;
+
 export function foldAnnotations(captureId: string, events: readonly AnnotationEvent[]): AnnotationState {
   const present = new Map<string, boolean>();
   let note = '';
+  // Request links merge like tags: each (request, sample) pair is decided by the latest event naming it.
+  const links = new Map<string, { link: RequestLink; on: boolean; at: string; by: string }>();
+  let exception: AnnotationState['exception'];
   let last: AnnotationEvent | undefined;
   for (const e of [...events].sort(compareEvents)) {
     if (e.captureId !== captureId) continue;
     if (e.op === 'controls.add') for (const id of e.controlIds) present.set(id, true);
     else if (e.op === 'controls.remove') for (const id of e.controlIds) present.set(id, false);
-    else note = e.note;
+    else if (e.op === 'note.set') note = e.note;
+    else if (e.op === 'requests.add' || e.op === 'requests.remove') {
+      for (const link of e.requests) links.set(`${link.requestId}/${link.sampleId ?? ''}`, { link, on: e.op === 'requests.add', at: e.at, by: author(e) });
+    } else exception = e.exception ? { ...e.exception, at: e.at, by: author(e) } : null;
     last = e;
   }
-  return {
+  const state: AnnotationState = {
     captureId,
     controlIds: [...present].filter(([, on]) => on).map(([id]) => id).sort(),
     note,
     updatedAt: last?.at ?? null,
-    updatedBy: last ? `${last.by.name} <${last.by.email}>` : null,
+    updatedBy: last ? author(last) : null,
   };
+  // Present only for captures that ever had such events, so older states keep their exact shape.
+  if (links.size > 0) {
+    const requests = [...links.entries()]
+      .filter(([, l]) => l.on)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, l]) => ({ requestId: l.link.requestId, sampleId: l.link.sampleId, at: l.at, by: l.by }));
+    state.requests = requests;
+    state.requestIds = [...new Set(requests.map((r) => r.requestId))];
+  }
+  if (exception !== undefined) state.exception = exception;
+  return state;
 }
 
 /** The events that turn `current` into the wanted controls and note, by `who`, at `now`. */
@@ -72,16 +91,19 @@ export async function applyAnnotationEvents(db: ExhibitDB, events: readonly Anno
   if (events.length === 0) return states;
   await db.annotations.bulkPut([...events]);
   const captureIds = [...new Set(events.map((e) => e.captureId))];
-  for (const captureId of captureIds) {
-    const all = await db.annotations.where('captureId').equals(captureId).toArray();
-    const state = foldAnnotations(captureId, all);
-    const capture = await db.captures.get(captureId);
-    await db.annotationState.put(state);
-    await db.tags.where('captureId').equals(captureId).delete();
-    if (capture) {
-      await db.tags.bulkPut(state.controlIds.map((controlId) => ({ controlId, capturedAt: capture.capturedAt, captureId })));
-    }
+  // Bulk reads and writes: one pass over every capture the events touch.
+  const [all, captures] = await Promise.all([db.annotations.where('captureId').anyOf(captureIds).toArray(), db.captures.bulkGet(captureIds)]);
+  const byCapture = new Map<string, AnnotationEvent[]>();
+  for (const e of all) (byCapture.get(e.captureId) ?? byCapture.set(e.captureId, []).get(e.captureId)!).push(e);
+  const tags: TagRow[] = [];
+  captureIds.forEach((captureId, i) => {
+    const state = foldAnnotations(captureId, byCapture.get(captureId) ?? []);
     states.set(captureId, state);
-  }
+    const capture = captures[i];
+    if (capture) for (const controlId of state.controlIds) tags.push({ controlId, capturedAt: capture.capturedAt, captureId });
+  });
+  await db.annotationState.bulkPut([...states.values()]);
+  await db.tags.where('captureId').anyOf(captureIds).delete();
+  await db.tags.bulkPut(tags);
   return states;
 }

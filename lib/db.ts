@@ -1,6 +1,9 @@
 // The extension's IndexedDB. The background service worker is its only writer; pages read it.
 import Dexie, { type EntityTable, type Table } from 'dexie';
-import type { AnnotationEvent, AnnotationState, CustomControl, Period, PublicKeyJwk, SignedCapture } from './schema';
+import { tagMonthsMiddleware, type TagMonthRow } from './periods/tag-months';
+import { syncQueueMiddleware, type SyncObjectRow, type SyncQuarantineRow, type SyncQueueRow } from './sync/queue';
+import type { SyncStateRow } from './sync/state';
+import type { AnnotationEvent, AnnotationState, CustomControl, Period, PublicKeyJwk, ReadinessEvent, RequestRecord, SignedCapture } from './schema';
 
 export interface BlobRow {
   captureId: string;
@@ -43,6 +46,11 @@ export interface CaptureJobRow {
   tabId: number;
   startedAt: string;
   state: 'running' | 'saved' | 'failed';
+  mode?: string;
+  /** Full-page captures report tiles done of the total while they run. */
+  progress?: { done: number; total: number };
+  /** While running: waiting for the person to pick an element or region, or for the redaction editor. */
+  stage?: 'picking' | 'redacting';
   captureId?: string;
   error?: { code: string; message: string };
   finishedAt?: string;
@@ -54,11 +62,22 @@ export class ExhibitDB extends Dexie {
   annotations!: EntityTable<AnnotationEvent, 'id'>;
   annotationState!: EntityTable<AnnotationState, 'captureId'>;
   tags!: Table<TagRow, [string, string, string]>;
+  /** Capture times per (control, UTC month), kept in step with `tags` by a middleware (lib/periods/tag-months.ts). */
+  tagMonths!: Table<TagMonthRow, [string, string]>;
   controls!: EntityTable<CustomControl, 'id'>;
   periods!: EntityTable<Period, 'id'>;
   keys!: EntityTable<InstallationKeyRow, 'id'>;
   signers!: EntityTable<SignerRow, 'fingerprint'>;
   jobs!: EntityTable<CaptureJobRow, 'id'>;
+  /** The auditor's request list items (lib/requests). */
+  requests!: EntityTable<RequestRecord, 'id'>;
+  /** Exceptions, snoozes and "not applicable" on control sub-periods, request submissions (lib/readiness). */
+  readinessEvents!: EntityTable<ReadinessEvent, 'id'>;
+  /** Team sync (lib/sync): uploads waiting, bucket keys dealt with, objects refused, and the last run. */
+  syncQueue!: EntityTable<SyncQueueRow, 'id'>;
+  syncObjects!: EntityTable<SyncObjectRow, 'key'>;
+  syncQuarantine!: EntityTable<SyncQuarantineRow, 'key'>;
+  syncState!: EntityTable<SyncStateRow, 'id'>;
 
   constructor(name = 'exhibit') {
     super(name);
@@ -66,14 +85,23 @@ export class ExhibitDB extends Dexie {
       captures: 'id, capturedAt, context.system, capturedBy.email, [context.system+capturedAt], [context.host+capturedAt], [capturedBy.email+capturedAt]',
       blobs: '[captureId+name], captureId',
       annotations: 'id, captureId, at',
-      annotationState: 'captureId',
+      annotationState: 'captureId, *requestIds, exception.at',
       tags: '[controlId+capturedAt+captureId], captureId',
+      tagMonths: '[controlId+month], month',
       controls: 'id',
       periods: 'id, start',
       keys: 'id',
       signers: 'fingerprint, email',
       jobs: 'id, state, startedAt',
+      requests: 'id, periodId, [periodId+ref]',
+      readinessEvents: 'id, at',
+      syncQueue: 'id, kind, enqueuedAt',
+      syncObjects: 'key',
+      syncQuarantine: 'key, at',
+      syncState: 'id',
     });
+    this.use(tagMonthsMiddleware);
+    this.use(syncQueueMiddleware);
   }
 }
 

@@ -2,19 +2,26 @@
 // parsed with its zod schema first; every failure becomes { ok: false, error: { code, message } }.
 import { browser } from 'wxt/browser';
 import { applyAnnotationEvents, emptyAnnotation, eventsForChange } from './annotations';
-import { captureVisibleTab } from './capture/visible';
+import { captureQuota, captureTab } from './capture/visible';
+import { partName } from './capture/evidence';
+import { THUMBNAIL_NAME } from './capture/store';
+import { contextHandlers } from './context/handlers';
 import { CRITERIA_CONTROLS, isCriterionId } from './controls/catalog';
 import { parseControlsFile } from './controls/import';
 import type { ExhibitDB } from './db';
 import { ExhibitError, isQuotaError } from './errors';
 import { getInstallation } from './installation';
 import { getCaptureDetail, listCaptures } from './library';
-import { finishJob, lastJob, startJob } from './jobs';
+import { cancelJob, finishJob, lastJob, reportProgress, reportStage, startJob } from './jobs';
 import { requestSchemas, type Capturer, type Control, type MessageType, type ParsedRequestOf, type Period } from './schema';
 import { readSettings, writeSettings } from './settings';
 import { localTimeZone } from './time';
 import { ulid } from 'ulid';
 import { base64Encode } from './capture/signing';
+import { bundleHandlers } from './bundle/handlers';
+import { readinessHandlers } from './readiness/handlers';
+import { redactionHandlers } from './capture/redaction';
+import { syncHandlers } from './sync/handlers';
 
 export interface HandlerContext {
   db: ExhibitDB;
@@ -95,9 +102,21 @@ const coreHandlers = {
   async capture(req, { db }) {
     const capturer = await requireCapturer();
     await requireKnownControls(db, req.controlIds);
-    const jobId = await startJob(db, req.tabId);
+    const { id: jobId, signal } = await startJob(db, req.tabId, req.mode);
     try {
-      const summary = await captureVisibleTab(db, capturer, { tabId: req.tabId, controlIds: req.controlIds, note: req.note });
+      const summary = await captureTab(db, capturer, {
+        tabId: req.tabId,
+        mode: req.mode,
+        controlIds: req.controlIds,
+        note: req.note,
+        ...(req.selector !== undefined ? { selector: req.selector } : {}),
+        ...(req.rect !== undefined ? { rect: req.rect } : {}),
+        redact: req.redact,
+        jobId,
+        signal,
+        onProgress: ({ tilesDone, tilesTotal }) => void reportProgress(db, jobId, tilesDone, tilesTotal).catch(() => undefined),
+        onStage: (stage) => void reportStage(db, jobId, stage).catch(() => undefined),
+      });
       await finishJob(db, jobId, { state: 'saved', captureId: summary.id });
       await rememberRecent(req.controlIds);
       return summary;
@@ -112,6 +131,15 @@ const coreHandlers = {
     return (await lastJob(db)) ?? null;
   },
 
+  async 'capture.cancel'(req) {
+    if (!cancelJob(req.jobId)) throw new ExhibitError('not-found', 'No capture with that job id is running.');
+    return { cancelling: req.jobId };
+  },
+
+  async diagnostics() {
+    return { captureQuota: { ...captureQuota.stats } };
+  },
+
   async 'captures.list'(req, { db }) {
     const { type: _type, ...filter } = req;
     return listCaptures(db, filter);
@@ -122,7 +150,7 @@ const coreHandlers = {
   },
 
   async 'captures.image'(req, { db }) {
-    const name = req.kind === 'image' ? 'image.png' : 'thumbnail.jpg';
+    const name = req.kind === 'thumbnail' ? THUMBNAIL_NAME : partName(req.part ?? 1);
     const row = await db.blobs.get([req.id, name]);
     if (!row) throw new ExhibitError('not-found', 'No capture with that id.');
     return { mediaType: row.mediaType, bytes: row.bytes, base64: base64Encode(new Uint8Array(await row.blob.arrayBuffer())) };
@@ -205,6 +233,11 @@ const coreHandlers = {
 // Each concern's handlers live beside its code; this is the one place they are joined.
 export const handlers = {
   ...coreHandlers,
+  ...bundleHandlers,
+  ...contextHandlers,
+  ...redactionHandlers,
+  ...readinessHandlers,
+  ...syncHandlers,
 } satisfies Handlers;
 
 export type ResponseOf<T extends MessageType> = Awaited<ReturnType<(typeof handlers)[T]>>;

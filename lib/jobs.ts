@@ -5,15 +5,36 @@ import { ulid } from 'ulid';
 import type { CaptureJobRow, ExhibitDB } from './db';
 
 const KEEP = 50;
+/** Cancel switches of the jobs running in this service worker. */
+const running = new Map<string, AbortController>();
 
-export async function startJob(db: ExhibitDB, tabId: number): Promise<string> {
+export async function startJob(db: ExhibitDB, tabId: number, mode = 'visible'): Promise<{ id: string; signal: AbortSignal }> {
   const id = ulid();
-  await db.jobs.add({ id, tabId, startedAt: new Date().toISOString(), state: 'running' });
-  return id;
+  await db.jobs.add({ id, tabId, mode, startedAt: new Date().toISOString(), state: 'running' });
+  const controller = new AbortController();
+  running.set(id, controller);
+  return { id, signal: controller.signal };
+}
+
+export async function reportProgress(db: ExhibitDB, id: string, done: number, total: number): Promise<void> {
+  await db.jobs.update(id, { progress: { done, total } });
+}
+
+/** The job waits for the person (the picker, the redaction editor), or no longer does (undefined). */
+export async function reportStage(db: ExhibitDB, id: string, stage: CaptureJobRow['stage']): Promise<void> {
+  await db.jobs.update(id, { stage });
+}
+
+/** Asks a running job to stop; false when no such job is running. */
+export function cancelJob(id: string): boolean {
+  const controller = running.get(id);
+  controller?.abort();
+  return controller !== undefined;
 }
 
 export async function finishJob(db: ExhibitDB, id: string, outcome: Pick<CaptureJobRow, 'state' | 'captureId' | 'error'>): Promise<void> {
-  await db.jobs.update(id, { ...outcome, finishedAt: new Date().toISOString() });
+  running.delete(id);
+  await db.jobs.update(id, { ...outcome, stage: undefined, finishedAt: new Date().toISOString() });
   const stale = await db.jobs.orderBy('startedAt').reverse().offset(KEEP).primaryKeys();
   if (stale.length) await db.jobs.bulkDelete(stale);
 }
@@ -24,7 +45,9 @@ export async function lastJob(db: ExhibitDB): Promise<CaptureJobRow | undefined>
 
 /** At service-worker start no capture can be running: any job still marked running was cut off. */
 export async function markInterruptedJobs(db: ExhibitDB, workerStartedAt: string): Promise<number> {
-  const cut = await db.jobs.where('state').equals('running').filter((j) => j.startedAt < workerStartedAt).toArray();
+  // A job waiting in the redaction editor outlives the worker: its pixels are kept in session
+  // storage and the editor can still save or cancel it (lib/capture/redaction.ts settles those).
+  const cut = await db.jobs.where('state').equals('running').filter((j) => j.startedAt < workerStartedAt && j.stage !== 'redacting').toArray();
   for (const job of cut) {
     await db.jobs.update(job.id, {
       state: 'failed',

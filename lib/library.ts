@@ -83,7 +83,58 @@ export function summarize(capture: SignedCapture, controlIds: string[], note: st
   };
 }
 
+export type LibraryFilter = Pick<CaptureFilter, 'periodId' | 'from' | 'to' | 'controlId' | 'system' | 'capturedBy' | 'text' | 'untagged'>;
+
+/**
+ * Capture ids matching `filter`, newest first (ties: higher id first), as listCaptures orders
+ * them; null when indexes cannot decide: free text, or a system name that is also the host of
+ * captures of another system.
+ */
+export async function matchingIdsByIndex(db: ExhibitDB, filter: LibraryFilter): Promise<string[] | null> {
+  if (filter.text?.trim()) return null;
+  const { from, to } = await resolveRange(db, filter);
+  // Each list is in index order: capture time, then id, ascending.
+  const lists: string[][] = [];
+  if (filter.controlId) {
+    const keys = await db.tags.where('[controlId+capturedAt+captureId]').between([filter.controlId, from, Dexie.minKey], [filter.controlId, to, Dexie.minKey]).primaryKeys();
+    lists.push(keys.map((k) => k[2]));
+  }
+  if (filter.system) {
+    const [bySystem, byHost] = await Promise.all([
+      db.captures.where('[context.system+capturedAt]').between([filter.system, from], [filter.system, to]).primaryKeys(),
+      db.captures.where('[context.host+capturedAt]').between([filter.system, from], [filter.system, to]).primaryKeys(),
+    ]);
+    const inSystem = new Set(bySystem);
+    if (byHost.some((id) => !inSystem.has(id))) return null;
+    lists.push(bySystem);
+  }
+  if (filter.capturedBy) {
+    const email = filter.capturedBy.trim().toLowerCase();
+    lists.push(await db.captures.where('[capturedBy.email+capturedAt]').between([email, from], [email, to]).primaryKeys());
+  }
+  if (lists.length === 0) lists.push(await db.captures.where('capturedAt').between(from, to).primaryKeys());
+  let ids = lists[0]!;
+  for (const other of lists.slice(1)) {
+    const keep = new Set(other);
+    ids = ids.filter((id) => keep.has(id));
+  }
+  if (filter.untagged) {
+    const tagged = new Set(await db.tags.orderBy('captureId').uniqueKeys());
+    ids = ids.filter((id) => !tagged.has(id));
+  }
+  return ids.reverse();
+}
+
+/** Summaries of `ids`, in that order; ids deleted meanwhile are left out. */
+export async function summariesOf(db: ExhibitDB, ids: readonly string[]): Promise<CaptureSummary[]> {
+  const [captures, states] = await Promise.all([db.captures.bulkGet([...ids]), db.annotationState.bulkGet([...ids])]);
+  return captures.flatMap((c, i) => (c ? [summarize(c, states[i]?.controlIds ?? [], states[i]?.note ?? '')] : []));
+}
+
 export async function listCaptures(db: ExhibitDB, filter: CaptureFilter): Promise<{ total: number; items: CaptureSummary[] }> {
+  // Indexes alone decide most filters: only the requested page of records is read.
+  const indexed = await matchingIdsByIndex(db, filter);
+  if (indexed) return { total: indexed.length, items: await summariesOf(db, indexed.slice(filter.offset, filter.offset + filter.limit)) };
   const { from, to } = await resolveRange(db, filter);
   const ids = await candidateIds(db, filter, from, to);
   let captures: SignedCapture[];

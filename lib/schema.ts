@@ -107,14 +107,26 @@ export type Period = z.infer<typeof periodSchema>;
 export const captureModeSchema = z.enum(['visible', 'full-page', 'element', 'region']);
 export type CaptureMode = z.infer<typeof captureModeSchema>;
 
+/** What a console page shows, in words shared by every console (lib/context/types.ts). */
+export const pageKindSchema = z.enum([
+  'users', 'groups', 'roles', 'admins', 'mfa', 'password-policy', 'sso', 'conditional-access', 'access-review', 'apps',
+  'branch-protection', 'pull-requests', 'deployments', 'pipeline', 'backups', 'firewall', 'encryption', 'logging',
+  'monitoring', 'vulnerabilities', 'devices', 'dashboard',
+]);
+export type PageKind = z.infer<typeof pageKindSchema>;
+
 export const pageContextSchema = z.object({
   /** The console: "AWS", "Okta", "GitHub", … or the host for pages no detector knows. */
   system: z.string(),
   host: z.string(),
+  /** Account, tenant, org, domain, project or site (docs/context.md says which, per console). */
   account: z.string().optional(),
+  /** The account's human name where the console shows one beside its id (an AWS account alias). */
+  accountName: z.string().optional(),
   region: z.string().optional(),
   resource: z.string().optional(),
   consoleUser: z.string().optional(),
+  pageKind: pageKindSchema.optional(),
 });
 export type PageContext = z.infer<typeof pageContextSchema>;
 
@@ -126,6 +138,82 @@ export const imageInfoSchema = z.object({
   bytes: z.number().int().positive(),
   /** Height in pixels of the banner strip above the captured pixels. */
   bannerHeight: z.number().int().nonnegative(),
+});
+
+/** One table or ARIA grid of the page, stored as RFC 4180 CSV (UTF-8) in the blob `name`. */
+export const tableInfoSchema = z.object({
+  /** Blob name, "tables/1.csv", "tables/2.csv" … in page order. */
+  name: z.string().regex(/^tables\/\d{1,4}\.csv$/),
+  caption: z.string().optional(),
+  /** The header row as written in the CSV ("Column 1" … when the table has none). */
+  columns: z.array(z.string()),
+  /** Data rows in the CSV (the header row not counted). */
+  rowCount: z.number().int().nonnegative(),
+  /** Data rows the page had rendered for this table, when more than the CSV holds (rows outside the captured region are left out). */
+  renderedRowCount: z.number().int().nonnegative().optional(),
+  /** Data rows the grid says it has (aria-rowcount), when it says. */
+  declaredRowCount: z.number().int().nonnegative().optional(),
+  /** The grid renders only some of its rows: the CSV holds the rendered ones. */
+  virtualized: z.boolean(),
+  /** A size limit cut rows, columns or cell text. */
+  truncated: z.boolean().optional(),
+  sha256: sha256HexSchema,
+  bytes: z.number().int().nonnegative(),
+});
+export type TableInfo = z.infer<typeof tableInfoSchema>;
+
+export const fullPageInfoSchema = z.object({
+  /** 'document' when the page scrolls; 'element' when an inner panel does (it is grown in place). */
+  container: z.enum(['document', 'element']),
+  tiles: z.number().int().positive(),
+  /** Captured content height in CSS pixels. */
+  contentHeight: z.number().nonnegative(),
+  /** The page was taller than Exhibit's limit (an endless list): only its top was captured. */
+  truncated: z.boolean(),
+  /** The page's height changed while it was captured (lazy loading, live updates). */
+  changedDuringCapture: z.boolean(),
+});
+
+export type FullPageInfo = z.infer<typeof fullPageInfoSchema>;
+
+/** Element and region captures: the captured area in CSS pixels of the page (document coordinates). */
+export const regionRectSchema = z.object({
+  x: z.number().min(-1e6).max(1e7),
+  y: z.number().min(-1e6).max(1e7),
+  width: z.number().positive().max(1e6),
+  height: z.number().positive().max(1e7),
+});
+export type RegionRect = z.infer<typeof regionRectSchema>;
+
+/** The element an element capture shows, described for people (docs/capture-modes.md). */
+export const elementDescriptorSchema = z.object({
+  tag: z.string().max(100),
+  id: z.string().max(200).optional(),
+  /** Its accessible name or caption; left out when the capture was redacted. */
+  label: z.string().max(200).optional(),
+});
+export type ElementDescriptor = z.infer<typeof elementDescriptorSchema>;
+
+/** Why a region was redacted: a suggestion's kind of finding, or drawn by the person. */
+export const redactionReasonSchema = z.enum(['email', 'phone', 'aws-key', 'token', 'card', 'manual']);
+export type RedactionReason = z.infer<typeof redactionReasonSchema>;
+
+export const redactionInfoSchema = z.object({
+  /** Regions burned into the pixels (0: the person reviewed the capture and redacted nothing). */
+  regions: z.number().int().nonnegative(),
+  /** Regions per reason. */
+  reasons: z.partialRecord(redactionReasonSchema, z.number().int().positive()),
+});
+export type RedactionInfo = z.infer<typeof redactionInfoSchema>;
+
+export const imagePartSchema = imageInfoSchema.extend({
+  /** 1-based position, top to bottom. */
+  index: z.number().int().positive(),
+  /** Blob name: "image.png" for part 1, "image-part-2.png" … */
+  name: z.string(),
+  /** Where the part starts in the stitched page, in device pixels. */
+  top: z.number().int().nonnegative(),
+  capturedPixelsSha256: sha256HexSchema,
 });
 
 /** Everything the capture signature covers. Immutable once written. */
@@ -147,6 +235,20 @@ export const captureRecordSchema = z.object({
   image: imageInfoSchema,
   /** SHA-256 of the PNG the browser returned, before the banner was added; printed in the banner. */
   capturedPixelsSha256: sha256HexSchema,
+  /** The page's tables as CSV blobs; absent when the page had none in the captured region. */
+  tables: z.array(tableInfoSchema).optional(),
+  /** Full-page captures: how the page was scrolled and stitched. */
+  fullPage: fullPageInfoSchema.optional(),
+  /** A page too tall for one image is saved as numbered parts, top to bottom; `image` is part 1. */
+  parts: z.array(imagePartSchema).optional(),
+  /** Element and region captures: the captured area of the page. */
+  region: regionRectSchema.optional(),
+  /** Element captures: which element. */
+  element: elementDescriptorSchema.optional(),
+  /** Element and region captures: 'dom' when the image is a DOM rendering (html2canvas), not a screenshot. */
+  rendering: z.enum(['screenshot', 'dom']).optional(),
+  /** Present when the capture went through the redaction editor: solid fills burned in before hashing. */
+  redaction: redactionInfoSchema.optional(),
   installationId: z.string(),
   signingKeyFingerprint: sha256HexSchema,
 });
@@ -172,6 +274,42 @@ export const publicKeyJwkSchema = z.object({
 export type PublicKeyJwk = z.infer<typeof publicKeyJwkSchema>;
 
 // ---------------------------------------------------------------------------------------------
+// Audit readiness: exceptions, due items and the auditor's request list (docs/readiness.md)
+
+/**
+ * A sub-period of an audit period: "2026-01" (month), "2026-Q1" (calendar quarter), "2026" (a
+ * calendar year) or "2025-07..2026-06" (twelve months from the period's first month).
+ */
+export const subPeriodKeySchema = z
+  .string()
+  .regex(
+    /^(\d{4}-(0[1-9]|1[0-2])|\d{4}-Q[1-4]|\d{4}|\d{4}-(0[1-9]|1[0-2])\.\.\d{4}-(0[1-9]|1[0-2]))$/,
+    'not a sub-period like 2026-01, 2026-Q1, 2026 or 2025-07..2026-06',
+  );
+
+/** What went wrong and what is being done about it: an exception is documented, never hidden. */
+export const exceptionTextSchema = z.object({
+  description: z.string().trim().min(1, 'describe the exception').max(5000),
+  remediation: z.string().trim().max(5000).default(''),
+});
+export type ExceptionText = z.infer<typeof exceptionTextSchema>;
+
+/** The auditor's id of a request ("PBC-12", "4.1"), verbatim. */
+export const requestRefSchema = z
+  .string()
+  .trim()
+  .min(1, 'the request id is empty')
+  .max(64, 'a request id has at most 64 characters')
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'a request id cannot contain line breaks or control characters');
+
+/** A sampled item of a request: S1, S2 … in the order they were added. */
+export const sampleIdSchema = z.string().regex(/^S\d{1,5}$/, 'not a sample id like S1');
+
+/** A capture answers a request, or one sampled item of it. */
+export const requestLinkSchema = z.object({ requestId: ulidSchema, sampleId: sampleIdSchema.nullable() });
+export type RequestLink = z.infer<typeof requestLinkSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // Annotations: append-only events; the current tags and note are a fold over them.
 
 const annotationBase = z.object({
@@ -185,6 +323,10 @@ export const annotationEventSchema = z.discriminatedUnion('op', [
   annotationBase.extend({ op: z.literal('controls.add'), controlIds: z.array(controlIdSchema).min(1) }),
   annotationBase.extend({ op: z.literal('controls.remove'), controlIds: z.array(controlIdSchema).min(1) }),
   annotationBase.extend({ op: z.literal('note.set'), note: z.string().max(20000) }),
+  annotationBase.extend({ op: z.literal('requests.add'), requests: z.array(requestLinkSchema).min(1) }),
+  annotationBase.extend({ op: z.literal('requests.remove'), requests: z.array(requestLinkSchema).min(1) }),
+  /** Flags the capture as an exception (null clears the flag). */
+  annotationBase.extend({ op: z.literal('exception.set'), exception: exceptionTextSchema.nullable() }),
 ]);
 export type AnnotationEvent = z.infer<typeof annotationEventSchema>;
 
@@ -194,8 +336,83 @@ export const annotationStateSchema = z.object({
   note: z.string(),
   updatedAt: isoUtcSchema.nullable(),
   updatedBy: z.string().nullable(),
+  /** The requests (or sampled items) the capture answers; present once it was attached to one. */
+  requests: z.array(requestLinkSchema.extend({ at: isoUtcSchema, by: z.string() })).optional(),
+  /** The distinct request ids of `requests`: indexed, so a request's captures are one lookup. */
+  requestIds: z.array(ulidSchema).optional(),
+  /** The exception flag with who set it and when; present once the flag was ever set. */
+  exception: exceptionTextSchema.extend({ at: isoUtcSchema, by: z.string() }).nullable().optional(),
 });
 export type AnnotationState = z.infer<typeof annotationStateSchema>;
+
+/** Exceptions, snoozes and "not applicable" on a control's sub-period, and request submissions: events with who and when, folded like annotations. */
+const readinessBase = z.object({
+  id: ulidSchema,
+  at: isoUtcSchema,
+  by: z.object({ name: z.string(), email: z.string() }),
+  installationId: z.string(),
+});
+const controlPeriodShape = { controlId: controlIdSchema, subPeriod: subPeriodKeySchema };
+export const readinessEventSchema = z.discriminatedUnion('op', [
+  readinessBase.extend({ op: z.literal('period.exception'), ...controlPeriodShape, exception: exceptionTextSchema.nullable() }),
+  readinessBase.extend({ op: z.literal('due.snooze'), ...controlPeriodShape, until: isoDateSchema, reason: z.string().max(2000) }),
+  readinessBase.extend({ op: z.literal('due.notApplicable'), ...controlPeriodShape, reason: z.string().min(1).max(2000) }),
+  readinessBase.extend({ op: z.literal('due.reopen'), ...controlPeriodShape }),
+  readinessBase.extend({ op: z.literal('request.status'), requestId: ulidSchema, status: z.enum(['submitted', 'open']), note: z.string().max(2000) }),
+]);
+export type ReadinessEvent = z.infer<typeof readinessEventSchema>;
+
+export const requestStatusSchema = z.enum(['open', 'evidence-attached', 'submitted']);
+export type RequestStatus = z.infer<typeof requestStatusSchema>;
+
+export const requestSampleSchema = z.object({
+  id: sampleIdSchema,
+  label: z.string(),
+  addedAt: isoUtcSchema,
+  addedBy: z.string(),
+});
+export type RequestSample = z.infer<typeof requestSampleSchema>;
+
+/** One item of the auditor's request list (PBC), as imported. Its status is derived (lib/requests). */
+export const requestRecordSchema = z.object({
+  id: ulidSchema,
+  periodId: ulidSchema,
+  ref: requestRefSchema,
+  text: z.string(),
+  controlIds: z.array(z.string()),
+  dueDate: isoDateSchema.nullable(),
+  owner: z.string(),
+  samples: z.array(requestSampleSchema),
+  /** Order in the auditor's list. */
+  position: z.number().int().nonnegative(),
+  importedAt: isoUtcSchema,
+  importedBy: z.string(),
+  source: z.object({ fileName: z.string(), row: z.number().int().nonnegative() }),
+});
+export type RequestRecord = z.infer<typeof requestRecordSchema>;
+
+export const csvDelimiterSchema = z.enum([',', ';', '\t', '|']);
+export const dateFormatSchema = z.enum(['iso', 'us', 'eu']);
+export type DateFormat = z.infer<typeof dateFormatSchema>;
+const columnIndex = z.number().int().nonnegative().max(500);
+/** Which column (0-based) holds each field of a request. */
+export const requestColumnMappingSchema = z.object({
+  id: columnIndex,
+  description: columnIndex,
+  controls: columnIndex.nullable().default(null),
+  dueDate: columnIndex.nullable().default(null),
+  owner: columnIndex.nullable().default(null),
+});
+export type RequestColumnMapping = z.infer<typeof requestColumnMappingSchema>;
+/** A mapping being chosen: a field left out is suggested from the header; null means "not in the file". */
+export const partialColumnMappingSchema = z.object({
+  id: columnIndex.nullable().optional(),
+  description: columnIndex.nullable().optional(),
+  controls: columnIndex.nullable().optional(),
+  dueDate: columnIndex.nullable().optional(),
+  owner: columnIndex.nullable().optional(),
+});
+export type PartialColumnMapping = z.infer<typeof partialColumnMappingSchema>;
 
 export const captureSummarySchema = z.object({
   id: ulidSchema,
@@ -234,6 +451,89 @@ export const captureFilterSchema = z.object({
 export type CaptureFilter = z.infer<typeof captureFilterSchema>;
 
 // ---------------------------------------------------------------------------------------------
+// Team sync through S3-compatible object storage (docs/sync.md)
+
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$|\.localhost$/;
+
+/** Where the team's evidence is synced. The secret access key is stored apart, never in this record. */
+export const syncTargetSchema = z.object({
+  /** https://s3.eu-central-1.amazonaws.com, https://<account>.r2.cloudflarestorage.com, http://127.0.0.1:7480 … */
+  endpoint: z
+    .string()
+    .trim()
+    .transform((s) => s.replace(/\/+$/, ''))
+    .refine((s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'https:' || u.protocol === 'http:') && u.pathname === '/' && !u.search && !u.hash && !u.username && !u.password;
+      } catch {
+        return false;
+      }
+    }, 'the endpoint is an http(s) address without a path, like https://s3.eu-central-1.amazonaws.com')
+    .refine((s) => !s.startsWith('http:') || LOOPBACK_HOST.test(new URL(s).hostname), 'use https: plain http is accepted only for a server on this computer'),
+  region: z.string().trim().regex(/^[a-z0-9-]{2,40}$/, 'a region like us-east-1 (auto for Cloudflare R2)').default('us-east-1'),
+  bucket: z.string().trim().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'a bucket name is 3–63 lower-case letters, digits, dots and hyphens'),
+  /** Folder inside the bucket, "" or like "exhibit/acme/"; always ends with "/" when not empty. */
+  prefix: z
+    .string()
+    .trim()
+    .max(200)
+    .regex(/^[A-Za-z0-9._/-]*$/, 'a prefix uses letters, digits, . _ - and /')
+    .transform((p) => p.replace(/^\/+/, '').replace(/\/+/g, '/').replace(/([^/])$/, '$1/'))
+    .refine((p) => !p.split('/').some((seg) => seg === '.' || seg === '..'), 'a prefix cannot contain . or .. folders')
+    .default('exhibit/'),
+  accessKeyId: z.string().trim().regex(/^[\x21-\x7e]{1,128}$/, 'an access key id is 1–128 visible characters'),
+  addressing: z.enum(['path', 'virtual-host']).default('path'),
+  /** Days each uploaded object stays under Object Lock (0: no retention is set; the bucket must have Object Lock otherwise). */
+  retentionDays: z.number().int().min(0).max(36500).default(0),
+  retentionMode: z.enum(['COMPLIANCE', 'GOVERNANCE']).default('COMPLIANCE'),
+  /** Background sync every this many minutes. */
+  intervalMinutes: z.number().int().min(1).max(1440).default(15),
+});
+export type SyncTarget = z.infer<typeof syncTargetSchema>;
+export const syncSecretSchema = z.string().regex(/^[\x21-\x7e]{1,256}$/, 'a secret access key is 1–256 visible characters');
+
+/** signers/<fingerprint>.json: an installation's public key, so every teammate can verify its captures and events. */
+export const syncSignerObjectSchema = z.object({
+  schema: z.literal('exhibit.signer/1'),
+  installationId: z.string().min(1).max(64),
+  fingerprint: sha256HexSchema,
+  publicJwk: publicKeyJwkSchema,
+  createdAt: isoUtcSchema,
+});
+export type SyncSignerObject = z.infer<typeof syncSignerObjectSchema>;
+
+export const syncFileSchema = z.object({
+  /** Blob name in the capture: "image.png", "thumbnail.jpg", "image-part-2.png", "tables/1.csv". */
+  name: z.string().regex(/^(image\.png|thumbnail\.jpg|image-part-\d{1,4}\.png|tables\/\d{1,4}\.csv)$/, 'not a capture file name'),
+  mediaType: z.string().max(100),
+  sha256: sha256HexSchema,
+  bytes: z.number().int().nonnegative(),
+});
+export type SyncFile = z.infer<typeof syncFileSchema>;
+
+/** captures/<captureId>-<image sha256>.json, written after every file it lists. */
+export const syncCaptureObjectSchema = z.object({
+  schema: z.literal('exhibit.sync.capture/1'),
+  capture: signedCaptureSchema,
+  /** The signer's public key; its RFC 7638 thumbprint must equal capture.signingKeyFingerprint. */
+  signerPublicKey: publicKeyJwkSchema,
+  files: z.array(syncFileSchema).min(2).max(2000),
+});
+export type SyncCaptureObject = z.infer<typeof syncCaptureObjectSchema>;
+
+/** events/<installationId>/<first event id>.json: annotation events of one installation, signed by it. Never rewritten. */
+export const syncEventsObjectSchema = z.object({
+  schema: z.literal('exhibit.sync.events/1'),
+  installationId: z.string().min(1).max(64),
+  signingKeyFingerprint: sha256HexSchema,
+  events: z.array(annotationEventSchema).min(1).max(5000),
+  /** ES256 over the RFC 8785 JSON of every other field. */
+  signature: captureSignatureSchema,
+});
+export type SyncEventsObject = z.infer<typeof syncEventsObjectSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // Messages: { type, ...params } → { ok: true, data } | { ok: false, error: { code, message } }
 
 export const errorCodeSchema = z.enum([
@@ -247,6 +547,8 @@ export const errorCodeSchema = z.enum([
   'not-found',
   'import-invalid',
   'conflict',
+  'sync-not-configured',
+  'sync-failed',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
@@ -257,6 +559,25 @@ export const errorSchema = z.object({
   details: z.unknown().optional(),
 });
 
+/** A bundle handed to the background: a file the dashboard put in the origin-private file system, or base64 bytes (up to 48 MB). */
+export const bundleSourceSchema = z.union([
+  z.object({ opfsPath: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a file name in the origin-private file system'), name: z.string().max(300).optional() }),
+  z.object({ base64: z.string().max(64 * 1024 * 1024), name: z.string().max(300).default('bundle.zip') }),
+]);
+
+export const redactionSessionIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'not a redaction session id');
+/** A box in pixels of the captured image (before the banner is added). */
+export const imageBoxSchema = z.object({
+  x: z.number().int().nonnegative(),
+  y: z.number().int().nonnegative(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+export type ImageBox = z.infer<typeof imageBoxSchema>;
+/** One redacted region: a drawn box, or an accepted suggestion (a finding may wrap over several lines). */
+export const redactionRegionSchema = z.object({ reason: redactionReasonSchema, boxes: z.array(imageBoxSchema).min(1).max(50) });
+export type RedactionRegion = z.infer<typeof redactionRegionSchema>;
+
 export const requestSchemas = {
   'settings.get': z.object({ type: z.literal('settings.get') }),
   'settings.set': z.object({
@@ -264,20 +585,41 @@ export const requestSchemas = {
     capturer: capturerSchema.optional(),
     organization: z.string().trim().max(200).optional(),
   }),
-  capture: z.object({
-    type: z.literal('capture'),
-    tabId: z.number().int().nonnegative(),
-    mode: z.literal('visible').default('visible'),
-    controlIds: z.array(controlIdSchema).max(200).default([]),
-    note: z.string().max(20000).default(''),
-  }),
+  capture: z
+    .object({
+      type: z.literal('capture'),
+      tabId: z.number().int().nonnegative(),
+      mode: captureModeSchema.default('visible'),
+      controlIds: z.array(controlIdSchema).max(200).default([]),
+      note: z.string().max(20000).default(''),
+      /** Element captures without the picker: the first element matching this CSS selector. */
+      selector: z.string().trim().min(1).max(2000).optional(),
+      /** Region captures without the picker: CSS pixels of the page. */
+      rect: regionRectSchema.optional(),
+      /** Open the redaction editor before anything is saved. */
+      redact: z.boolean().default(false),
+    })
+    .refine((r) => r.selector === undefined || r.mode === 'element', { message: 'selector is for mode "element"', path: ['selector'] })
+    .refine((r) => r.rect === undefined || r.mode === 'region', { message: 'rect is for mode "region"', path: ['rect'] }),
   'capture.last': z.object({ type: z.literal('capture.last') }),
+  'capture.cancel': z.object({ type: z.literal('capture.cancel'), jobId: ulidSchema }),
+  /** The redaction editor (docs/messages.md, "Redaction"): the pixels waiting for it, saving with boxes, cancelling. */
+  'redact.session': z.object({ type: z.literal('redact.session'), sessionId: redactionSessionIdSchema }),
+  'redact.save': z.object({
+    type: z.literal('redact.save'),
+    sessionId: redactionSessionIdSchema,
+    regions: z.array(redactionRegionSchema).max(5000),
+  }),
+  'redact.cancel': z.object({ type: z.literal('redact.cancel'), sessionId: redactionSessionIdSchema }),
+  diagnostics: z.object({ type: z.literal('diagnostics') }),
   'captures.list': captureFilterSchema.extend({ type: z.literal('captures.list') }),
   'captures.get': z.object({ type: z.literal('captures.get'), id: ulidSchema }),
   'captures.image': z.object({
     type: z.literal('captures.image'),
     id: ulidSchema,
     kind: z.enum(['image', 'thumbnail']).default('image'),
+    /** For a full-page capture saved in parts: which part (1 = the image). */
+    part: z.number().int().positive().optional(),
   }),
   annotate: z.object({
     type: z.literal('annotate'),
@@ -293,9 +635,116 @@ export const requestSchemas = {
     format: z.enum(['csv', 'json']),
     text: z.string(),
   }),
+  'context.detect': z.object({ type: z.literal('context.detect'), tabId: z.number().int().nonnegative() }),
+  'captures.table': z.object({ type: z.literal('captures.table'), id: ulidSchema, name: z.string().regex(/^tables\/\d{1,4}\.csv$/) }),
   'periods.create': z.object({ type: z.literal('periods.create') }).and(periodInputSchema),
   'periods.list': z.object({ type: z.literal('periods.list') }),
   'periods.delete': z.object({ type: z.literal('periods.delete'), id: ulidSchema }),
+  'bundle.export': z
+    .object({
+      type: z.literal('bundle.export'),
+      periodId: ulidSchema.optional(),
+      from: isoDateSchema.optional(),
+      to: isoDateSchema.optional(),
+      timeZone: timeZoneSchema.optional(),
+      controlIds: z.array(controlIdSchema).max(500).optional(),
+      systems: z.array(z.string().min(1).max(300)).max(100).optional(),
+      includeUntagged: z.boolean().optional(),
+      /** Split into volumes (separate bags) of about this many bytes; default 1 GiB. */
+      maxVolumeBytes: z.number().int().min(16 * 1024 * 1024).optional(),
+    })
+    .refine((r) => r.periodId !== undefined || (r.from !== undefined && r.to !== undefined), { message: 'give a periodId, or both from and to', path: ['periodId'] }),
+  'bundle.verify': z.object({ type: z.literal('bundle.verify'), source: bundleSourceSchema, expectKeys: z.array(sha256HexSchema).max(50).optional() }),
+  'bundle.import': z.object({ type: z.literal('bundle.import'), source: bundleSourceSchema, expectKeys: z.array(sha256HexSchema).max(50).optional() }),
+  coverage: z.object({
+    type: z.literal('coverage'),
+    periodId: ulidSchema,
+    /** Which built-in criteria get rows besides the team's controls: those with evidence in the period (default), all, or none. */
+    criteria: z.enum(['tagged', 'all', 'none']).default('tagged'),
+  }),
+  'due.list': z.object({
+    type: z.literal('due.list'),
+    periodId: ulidSchema.optional(),
+    /** Only controls whose owner is this email (or name). */
+    owner: z.string().trim().max(320).optional(),
+    includeSnoozed: z.boolean().default(false),
+  }),
+  'due.snooze': z.object({ type: z.literal('due.snooze'), controlId: controlIdSchema, subPeriod: subPeriodKeySchema, until: isoDateSchema, reason: z.string().trim().max(2000).default('') }),
+  'due.notApplicable': z.object({
+    type: z.literal('due.notApplicable'),
+    controlId: controlIdSchema,
+    subPeriod: subPeriodKeySchema,
+    reason: z.string().trim().min(1, 'say why the control does not apply').max(2000),
+  }),
+  'due.reopen': z.object({ type: z.literal('due.reopen'), controlId: controlIdSchema, subPeriod: subPeriodKeySchema }),
+  'exceptions.list': z.object({ type: z.literal('exceptions.list'), periodId: ulidSchema.optional() }),
+  'exceptions.set': z
+    .object({
+      type: z.literal('exceptions.set'),
+      captureId: ulidSchema.optional(),
+      controlId: controlIdSchema.optional(),
+      subPeriod: subPeriodKeySchema.optional(),
+      /** null clears the exception. */
+      exception: exceptionTextSchema.nullable(),
+    })
+    .refine((r) => (r.captureId !== undefined ? r.controlId === undefined && r.subPeriod === undefined : r.controlId !== undefined && r.subPeriod !== undefined), {
+      message: 'give either captureId, or controlId and subPeriod',
+      path: ['captureId'],
+    }),
+  'requests.preview': z.object({
+    type: z.literal('requests.preview'),
+    text: z.string(),
+    delimiter: csvDelimiterSchema.optional(),
+    /** 0-based row of the header; detected when omitted. */
+    headerRow: z.number().int().nonnegative().max(50).optional(),
+    mapping: partialColumnMappingSchema.optional(),
+  }),
+  'requests.import': z.object({
+    type: z.literal('requests.import'),
+    periodId: ulidSchema,
+    text: z.string(),
+    fileName: z.string().max(260).default(''),
+    delimiter: csvDelimiterSchema.optional(),
+    headerRow: z.number().int().nonnegative().max(50).optional(),
+    mapping: requestColumnMappingSchema,
+    /** How to read dates like 03/04/2026; needed only when the file does not settle it. */
+    dateFormat: dateFormatSchema.optional(),
+  }),
+  'requests.list': z.object({ type: z.literal('requests.list'), periodId: ulidSchema }),
+  'requests.get': z.object({ type: z.literal('requests.get'), id: ulidSchema }),
+  'requests.attach': z.object({ type: z.literal('requests.attach'), requestId: ulidSchema, captureId: ulidSchema, sampleId: sampleIdSchema.optional() }),
+  'requests.detach': z.object({ type: z.literal('requests.detach'), requestId: ulidSchema, captureId: ulidSchema, sampleId: sampleIdSchema.optional() }),
+  'requests.setStatus': z.object({ type: z.literal('requests.setStatus'), requestId: ulidSchema, status: z.enum(['submitted', 'open']), note: z.string().trim().max(2000).default('') }),
+  'requests.addSamples': z.object({
+    type: z.literal('requests.addSamples'),
+    requestId: ulidSchema,
+    samples: z.array(z.string().trim().min(1, 'a sample is empty').max(500)).min(1, 'no samples given').max(1000),
+  }),
+  'requests.removeSample': z.object({ type: z.literal('requests.removeSample'), requestId: ulidSchema, sampleId: sampleIdSchema }),
+  'requests.delete': z.object({ type: z.literal('requests.delete'), id: ulidSchema }),
+  'controls.template': z.object({
+    type: z.literal('controls.template'),
+    /** Starter controls to add (default: all of them). */
+    ids: z.array(controlIdSchema).max(200).optional(),
+    /** Owner per suggested role ("Engineering lead" → "eve@acme.example"); roles left out keep the role as owner. */
+    owners: z.record(z.string(), z.string().trim().max(320)).default({}),
+    /** Replace controls that already exist with the template's version. */
+    replace: z.boolean().default(false),
+  }),
+  'sync.settings.get': z.object({ type: z.literal('sync.settings.get') }),
+  'sync.settings.set': z.object({
+    type: z.literal('sync.settings.set'),
+    target: syncTargetSchema,
+    /** Omit to keep the stored secret. */
+    secretAccessKey: syncSecretSchema.optional(),
+    /** Test builds only: sign as if this computer's clock were off by this much (clock-skew tests). */
+    clockOffsetMs: z.number().int().min(-7 * 86400000).max(7 * 86400000).optional(),
+  }),
+  'sync.settings.clear': z.object({ type: z.literal('sync.settings.clear') }),
+  /** Without `target`, tests the saved settings; without `secretAccessKey`, uses the saved secret. */
+  'sync.test': z.object({ type: z.literal('sync.test'), target: syncTargetSchema.optional(), secretAccessKey: syncSecretSchema.optional() }),
+  'sync.now': z.object({ type: z.literal('sync.now') }),
+  'sync.status': z.object({ type: z.literal('sync.status') }),
 } as const;
 
 export type MessageType = keyof typeof requestSchemas;

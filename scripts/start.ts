@@ -9,11 +9,15 @@ const profileDir = resolve('.exhibit-profile');
 mkdirSync(profileDir, { recursive: true });
 const server = await startFixtureServer(Number(process.env.EXHIBIT_SAMPLE_PORT ?? 4780)).catch(() => startFixtureServer());
 const headless = process.env.EXHIBIT_HEADLESS === '1' || (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY);
-const exhibit = await launchWithExtension({ extensionDir: resolve('.output/chrome-mv3-dev'), headless, profileDir, viewport: null });
+const exhibit = await launchWithExtension({ extensionDir: resolve('.output/chrome-mv3'), headless, profileDir, viewport: null });
 const consolePage = exhibit.context.pages()[0] ?? (await exhibit.context.newPage());
 await consolePage.goto(server.url('/sample-console.html'));
-const dashboard = await exhibit.context.newPage();
-await dashboard.goto(`chrome-extension://${exhibit.extensionId}/dashboard.html`);
+// A fresh profile opens the welcome page by itself (first install); later starts open the dashboard.
+await new Promise((r) => setTimeout(r, 1500));
+if (!exhibit.context.pages().some((p) => p.url().includes('/dashboard.html'))) {
+  const dashboard = await exhibit.context.newPage();
+  await dashboard.goto(`chrome-extension://${exhibit.extensionId}/dashboard.html`);
+}
 await consolePage.bringToFront();
 
 console.log(`Exhibit is running (extension id ${exhibit.extensionId}).`);

@@ -12,6 +12,10 @@ export interface BannerFacts {
   consoleUser?: string;
   captureId: string;
   capturedPixelsSha256: string;
+  /** For a full-page capture saved in parts. */
+  part?: { index: number; count: number };
+  /** What the image is when not a plain screenshot of the tab (an element, a DOM rendering, redactions): one more line. */
+  notes?: readonly string[];
 }
 
 // Directional overrides and isolates could make a hostile URL read differently in the banner;
@@ -28,10 +32,11 @@ export function bannerSafeText(text: string): string {
 export function bannerLines(f: BannerFacts): string[] {
   const who = `${f.capturedBy.name} <${f.capturedBy.email}>${f.capturedBy.team ? ` (${f.capturedBy.team})` : ''}`;
   return [
-    `${f.system}  ·  console user: ${f.consoleUser || 'not detected'}`,
+    `${f.system}  ·  console user: ${f.consoleUser || 'not detected'}${f.part ? `  ·  part ${f.part.index} of ${f.part.count}` : ''}`,
     f.url,
     `${formatWallClock(f.capturedAt, 'UTC')} UTC  ·  ${formatWallClock(f.capturedAt, f.timeZone)} ${f.timeZone} (UTC${f.utcOffset})`,
     `Captured by ${who}  ·  capture ${f.captureId}  ·  pixels sha256 ${f.capturedPixelsSha256.slice(0, 16)}`,
+    ...(f.notes?.length ? [f.notes.join('  ·  ')] : []),
   ].map(bannerSafeText);
 }
 
@@ -55,25 +60,53 @@ export function fitText(text: string, maxWidth: number, measure: (t: string) => 
   return `${text.slice(0, lo)}…`;
 }
 
-/** Draws the banner and returns its RGBA pixels (width × height × 4). Needs OffscreenCanvas. */
+/**
+ * Draws the banner and returns its RGBA pixels (width × height × 4). Needs OffscreenCanvas. A line
+ * too long for the width (a narrow element capture, a long URL) wraps onto up to three rows
+ * before the last row is shortened with an ellipsis, so the URL, times and ids stay readable.
+ */
 export function renderBanner(lines: string[], width: number, scale: number): { rgba: Uint8ClampedArray; height: number } {
-  const height = bannerHeightFor(lines.length, scale);
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d');
+  const canvas = new OffscreenCanvas(width, 1);
+  let ctx = canvas.getContext('2d');
   if (!ctx) throw new Error('no 2D canvas for the banner');
+  const { padding, lineHeight, fontSize } = BANNER_LAYOUT;
+  const maxWidth = width - padding * 2 * scale;
+  const fontOf = (i: number) => `${i === 0 ? '600 ' : ''}${fontSize * scale}px system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif`;
+  const rows: Array<{ text: string; line: number }> = [];
+  lines.forEach((line, i) => {
+    ctx!.font = fontOf(i);
+    const measure = (t: string) => ctx!.measureText(t).width;
+    let rest = line;
+    for (let row = 0; row < 2 && measure(rest) > maxWidth; row++) {
+      // The longest start that fits, broken after a space or a slash when there is one.
+      let lo = 1;
+      let hi = Math.min(rest.length, 4000);
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (measure(rest.slice(0, mid)) <= maxWidth) lo = mid;
+        else hi = mid - 1;
+      }
+      const cut = Math.max(rest.lastIndexOf(' ', lo), rest.lastIndexOf('/', lo - 1) + 1);
+      const end = cut > lo / 2 ? cut : lo;
+      rows.push({ text: rest.slice(0, end).trimEnd(), line: i });
+      rest = rest.slice(end).trimStart();
+    }
+    rows.push({ text: fitText(rest, maxWidth, measure), line: i });
+  });
+  const height = bannerHeightFor(rows.length, scale);
+  canvas.height = height;
+  ctx = canvas.getContext('2d')!;
   ctx.fillStyle = '#0f172a';
   ctx.fillRect(0, 0, width, height);
   ctx.fillStyle = '#38bdf8';
   ctx.fillRect(0, height - Math.max(1, Math.round(2 * scale)), width, Math.max(1, Math.round(2 * scale)));
-  const { padding, lineHeight, fontSize } = BANNER_LAYOUT;
   ctx.textBaseline = 'middle';
   ctx.direction = 'ltr';
-  const maxWidth = width - padding * 2 * scale;
-  lines.forEach((line, i) => {
-    ctx.font = `${i === 0 ? '600 ' : ''}${fontSize * scale}px system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif`;
-    ctx.fillStyle = i === 0 ? '#f8fafc' : i === 1 ? '#7dd3fc' : '#e2e8f0';
+  rows.forEach(({ text, line }, i) => {
+    ctx!.font = fontOf(line);
+    ctx!.fillStyle = line === 0 ? '#f8fafc' : line === 1 ? '#7dd3fc' : '#e2e8f0';
     const y = (padding + lineHeight * i + lineHeight / 2) * scale;
-    ctx.fillText(fitText(line, maxWidth, (t) => ctx.measureText(t).width), padding * scale, y);
+    ctx!.fillText(text, padding * scale, y);
   });
   return { rgba: ctx.getImageData(0, 0, width, height).data, height };
 }

@@ -12,7 +12,10 @@ export async function captureFromGesture(tabId: number | undefined, ctx: Handler
     await action.setBadgeBackgroundColor({ color: '#15803d', tabId });
     await action.setBadgeText({ text: '✓', tabId });
     await action.setTitle({ title: 'Exhibit: evidence saved', tabId });
-    setTimeout(() => void action.setBadgeText({ text: '', tabId }).catch(() => undefined), 4000);
+    // null (not '') hands the tab back to the global badge, the count of overdue evidence; Chrome
+    // documents null here though the type definitions do not list it.
+    const backToGlobal = { text: null, tabId } as unknown as Parameters<typeof action.setBadgeText>[0];
+    setTimeout(() => void action.setBadgeText(backToGlobal).catch(() => undefined), 4000);
     return;
   }
   if (reply.error.code === 'capturer-missing') {

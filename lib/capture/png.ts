@@ -143,6 +143,59 @@ export function encodePngRgba(rgba: Uint8Array | Uint8ClampedArray, width: numbe
   return writePng([{ type: 'IHDR', data: ihdr }, ...idatChunks(zlib), { type: 'IEND', data: new Uint8Array() }]);
 }
 
+/**
+ * Encodes an RGBA image as an 8-bit RGBA PNG row band by row band, so a full-page capture can
+ * compress the rows that are final while it waits for the browser's next capture slot. Rows use
+ * the Sub filter: cheap, and good on screenshots' flat colours and text.
+ */
+export class PngRowEncoder {
+  private readonly deflater = new Deflate({ level: 6 });
+  private readonly parts: Uint8Array[] = [];
+  private rowsWritten = 0;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
+    this.deflater.onData = (chunk) => this.parts.push(chunk as Uint8Array);
+  }
+
+  get rowsDone(): number {
+    return this.rowsWritten;
+  }
+
+  /** Appends `rows` rows of RGBA pixels (width × rows × 4 bytes), continuing from the last call. */
+  pushRows(rgba: Uint8Array | Uint8ClampedArray, rows: number): void {
+    if (rows <= 0) return;
+    if (this.rowsWritten + rows > this.height) throw new Error('more rows than the image has');
+    const stride = this.width * 4;
+    const raw = new Uint8Array((stride + 1) * rows);
+    for (let y = 0; y < rows; y++) {
+      const o = y * (stride + 1);
+      const i = y * stride;
+      raw[o] = 1; // Sub
+      for (let x = 0; x < 4; x++) raw[o + 1 + x] = rgba[i + x]!;
+      for (let x = 4; x < stride; x++) raw[o + 1 + x] = (rgba[i + x]! - rgba[i + x - 4]!) & 0xff;
+    }
+    this.deflater.push(raw, false);
+    if (this.deflater.err) throw new Error(`deflate failed: ${this.deflater.msg}`);
+    this.rowsWritten += rows;
+  }
+
+  finish(): Uint8Array {
+    if (this.rowsWritten !== this.height) throw new Error(`PNG has ${this.rowsWritten} of ${this.height} rows`);
+    this.deflater.push(new Uint8Array(0), true);
+    if (this.deflater.err) throw new Error(`deflate failed: ${this.deflater.msg}`);
+    const ihdr = new Uint8Array(13);
+    const view = new DataView(ihdr.buffer);
+    view.setUint32(0, this.width);
+    view.setUint32(4, this.height);
+    ihdr[8] = 8;
+    ihdr[9] = 6;
+    return writePng([{ type: 'IHDR', data: ihdr }, ...idatChunks(concat(this.parts)), { type: 'IEND', data: new Uint8Array() }]);
+  }
+}
+
 function syncFlushedDeflate(raw: Uint8Array): Uint8Array {
   const deflater = new Deflate({ raw: true, level: 6 });
   const parts: Uint8Array[] = [];

@@ -17,11 +17,15 @@ export class SerialQueue {
 export class CaptureQuota {
   private calls: number[] = [];
   private readonly queue = new SerialQueue();
+  /** Counters for diagnostics: browser calls made, and how many the browser refused for quota. */
+  readonly stats = { calls: 0, quotaErrors: 0 };
 
   constructor(
     private readonly perWindow = 2,
     private readonly windowMs = 1000,
-    private readonly marginMs = 60,
+    // The browser's window opens when it receives the first call; our clock reads a moment
+    // earlier, so a small margin covers timer jitter (quota errors are retried regardless).
+    private readonly marginMs = 25,
     private readonly now: () => number = () => Date.now(),
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
@@ -35,10 +39,13 @@ export class CaptureQuota {
     for (let attempt = 0; ; attempt++) {
       await this.waitForSlot();
       this.calls.push(this.now());
+      this.stats.calls++;
       try {
         return await call();
       } catch (err) {
-        if (!QUOTA_ERROR.test(String((err as Error)?.message ?? err)) || attempt >= retriesLeft) throw err;
+        const quota = QUOTA_ERROR.test(String((err as Error)?.message ?? err));
+        if (quota) this.stats.quotaErrors++;
+        if (!quota || attempt >= retriesLeft) throw err;
         await this.sleep(Math.min(2000, 250 * 2 ** attempt));
       }
     }

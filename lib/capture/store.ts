@@ -1,6 +1,6 @@
 // One capture is one transaction: the signed record, its image, its thumbnail, its tables and its
 // first annotation land together or not at all (a full disk or a stopped service worker leaves nothing).
-import { applyAnnotationEvents } from '../annotations';
+import { applyAnnotationEvents, emptyAnnotation } from '../annotations';
 import type { BlobRow, ExhibitDB } from '../db';
 import { ExhibitError, isQuotaError } from '../errors';
 import type { AnnotationEvent, SignedCapture } from '../schema';
@@ -15,7 +15,16 @@ export interface CaptureFile {
   bytes: Uint8Array;
 }
 
-export async function saveCapture(
+export interface CaptureToSave {
+  capture: SignedCapture;
+  image: Uint8Array;
+  thumbnail: Blob;
+  events: readonly AnnotationEvent[];
+  /** Further files: the page's tables as CSV ("tables/1.csv" …). */
+  files?: readonly CaptureFile[];
+}
+
+export function saveCapture(
   db: ExhibitDB,
   capture: SignedCapture,
   image: Uint8Array,
@@ -23,23 +32,28 @@ export async function saveCapture(
   events: readonly AnnotationEvent[],
   files: readonly CaptureFile[] = [],
 ): Promise<void> {
-  const blobs: BlobRow[] = [
+  return saveCaptures(db, [{ capture, image, thumbnail, events, files }]);
+}
+
+/** Stores several captures in one transaction (imports, sync pulls, seeding): all or none. */
+export async function saveCaptures(db: ExhibitDB, items: readonly CaptureToSave[]): Promise<void> {
+  const blobs: BlobRow[] = items.flatMap(({ capture, image, thumbnail, files = [] }) => [
     { captureId: capture.id, name: IMAGE_NAME, mediaType: 'image/png', bytes: image.length, blob: new Blob([image as BlobPart], { type: 'image/png' }) },
     { captureId: capture.id, name: THUMBNAIL_NAME, mediaType: thumbnail.type || 'image/jpeg', bytes: thumbnail.size, blob: thumbnail },
     ...files.map((f) => ({ captureId: capture.id, name: f.name, mediaType: f.mediaType, bytes: f.bytes.length, blob: new Blob([f.bytes as BlobPart], { type: f.mediaType }) })),
-  ];
+  ]);
   try {
     await db.transaction('rw', [db.captures, db.blobs, db.annotations, db.annotationState, db.tags], async () => {
-      await db.captures.add(capture);
+      await db.captures.bulkAdd(items.map((i) => i.capture));
       await db.blobs.bulkAdd(blobs);
-      await db.annotationState.put({ captureId: capture.id, controlIds: [], note: '', updatedAt: null, updatedBy: null });
-      await applyAnnotationEvents(db, events);
+      await db.annotationState.bulkPut(items.map((i) => emptyAnnotation(i.capture.id)));
+      await applyAnnotationEvents(db, items.flatMap((i) => i.events));
     });
   } catch (err) {
     if (isQuotaError(err)) {
       throw new ExhibitError(
         'storage-full',
-        'Browser storage is full, so this capture was not saved and nothing partial was kept. Export and archive older evidence or free disk space, then capture again.',
+        `Browser storage is full, so ${items.length === 1 ? 'this capture was' : 'these captures were'} not saved and nothing partial was kept. Export and archive older evidence or free disk space, then capture again.`,
       );
     }
     throw err;

@@ -1,16 +1,22 @@
 // Capture of the visible tab, run by the background service worker so that closing the popup
-// never loses a capture in flight.
+// never loses a capture in flight. Full-page, element and region captures and redaction take
+// their own paths inside the same capture section (fullpage.ts, element.ts, redaction.ts).
 import { browser } from 'wxt/browser';
 import { eventsForChange, emptyAnnotation } from '../annotations';
-import { detectContext, type PageFacts } from '../context';
+import { detectContext } from '../context';
+import { factsFor, readPageFacts, type PageFacts } from '../context/read-facts';
 import type { ExhibitDB } from '../db';
 import { ExhibitError } from '../errors';
 import { getInstallation } from '../installation';
-import type { Capturer, CaptureSummary } from '../schema';
+import type { CaptureMode, Capturer, CaptureSummary, RegionRect } from '../schema';
 import { summarize } from '../library';
+import { tableFiles } from '../tables/csv';
 import { localTimeZone } from '../time';
 import { renderBanner } from './banner';
-import { buildEvidence } from './evidence';
+import { captureTarget, measureFullPage, resolveTarget, type PageMarksInImage, type TargetShot } from './element';
+import { buildEvidence, type CapturedPage } from './evidence';
+import { captureFullPage, type FullPageProgress, type FullPageResult } from './fullpage';
+import { redactBeforeSaving, redactionSession } from './redaction';
 import { CaptureQuota, SerialQueue } from './quota';
 import { saveCapture } from './store';
 import { explainCaptureError, PDF_REFUSAL, whyNotCapturable } from './uncapturable';
@@ -21,39 +27,22 @@ const captureSection = new SerialQueue();
 
 export interface CaptureRequest {
   tabId: number;
+  mode: CaptureMode;
   controlIds: string[];
   note: string;
-}
-
-interface PageSnapshot extends PageFacts {
-  title: string;
-  contentType: string;
-  innerWidth: number;
-  innerHeight: number;
-  devicePixelRatio: number;
-}
-
-/** Runs in the page: only reads, never changes it. */
-function readPage(): PageSnapshot {
-  const meta = (sel: string) => document.querySelector<HTMLMetaElement>(sel)?.content ?? undefined;
-  return {
-    title: document.title,
-    contentType: document.contentType,
-    innerWidth: window.innerWidth,
-    innerHeight: window.innerHeight,
-    devicePixelRatio: window.devicePixelRatio,
-    metaApplicationName: meta('meta[name="application-name"]'),
-    metaSiteName: meta('meta[property="og:site_name"]'),
-  };
-}
-
-async function snapshotPage(tabId: number): Promise<PageSnapshot | null> {
-  try {
-    const [result] = await browser.scripting.executeScript({ target: { tabId }, func: readPage });
-    return (result?.result as PageSnapshot | undefined) ?? null;
-  } catch {
-    return null;
-  }
+  /** Element captures: a CSS selector instead of the picker. */
+  selector?: string;
+  /** Region captures: CSS pixels of the page instead of the picker. */
+  rect?: RegionRect;
+  /** The redaction editor opens before anything is saved. */
+  redact?: boolean;
+  /** The capture job (the redaction editor can finish it after a worker restart). */
+  jobId?: string;
+  /** Full-page captures report tiles done and can be cancelled. */
+  onProgress?: (progress: FullPageProgress) => void;
+  /** Reports the person being asked to pick an element or region (and undefined once picked). */
+  onStage?: (stage: 'picking' | undefined) => void;
+  signal?: AbortSignal;
 }
 
 function dataUrlToBytes(dataUrl: string): Uint8Array {
@@ -110,8 +99,8 @@ async function tabOrThrow(tabId: number) {
   }
 }
 
-/** Captures the visible part of `tabId`, stores the signed evidence, and returns its summary. */
-export async function captureVisibleTab(db: ExhibitDB, capturer: Capturer, request: CaptureRequest): Promise<CaptureSummary> {
+/** Captures `tabId` (its visible part, or the whole page), stores the signed evidence, and returns its summary. */
+export async function captureTab(db: ExhibitDB, capturer: Capturer, request: CaptureRequest): Promise<CaptureSummary> {
   const tab = await tabOrThrow(request.tabId);
   const address = tab.url ?? tab.pendingUrl;
   // The browser hides the address of a tab Exhibit has no access to.
@@ -119,16 +108,22 @@ export async function captureVisibleTab(db: ExhibitDB, capturer: Capturer, reque
   const refusal = whyNotCapturable(address);
   if (refusal) throw new ExhibitError('page-not-capturable', refusal);
 
-  const installation = await getInstallation(db);
-  const envPromise = getBrowserInfo();
+  // Element and region captures need a target: the selector's, the rectangle, or the person's pick.
+  let picked = false;
+  const target = await resolveTarget({ ...request, onPicking: () => ((picked = true), request.onStage?.('picking')) });
+  if (picked) request.onStage?.(undefined);
+  void getBrowserInfo();
   let restoreTabId: number | undefined;
   let png: Uint8Array;
   let capturedAt: Date;
-  let snapshot: PageSnapshot | null;
+  let snapshot: PageFacts | null;
+  let fullPage: FullPageResult | undefined;
+  let shot: TargetShot | undefined;
+  let fullPageMarks: PageMarksInImage | undefined;
   try {
     // Everything that decides what the pixels show happens in one section right around the
     // browser's capture call: a burst may wait here, and the tab may close or navigate meanwhile.
-    ({ png, capturedAt, snapshot } = await captureSection.run(async () => {
+    ({ png, capturedAt, snapshot, fullPage } = await captureSection.run(async () => {
       const current = await tabOrThrow(request.tabId);
       if (current.url !== tab.url) throw new ExhibitError('capture-failed', 'The page navigated away before it could be captured; nothing was saved. Capture again.');
       // captureVisibleTab pictures the active tab of a window: bring the target forward if
@@ -139,20 +134,52 @@ export async function captureVisibleTab(db: ExhibitDB, capturer: Capturer, reque
         await browser.tabs.update(request.tabId, { active: true });
         await new Promise((r) => setTimeout(r, 150));
       }
-      const page = await snapshotPage(request.tabId);
-      if (page?.contentType === 'application/pdf') throw new ExhibitError('page-not-capturable', PDF_REFUSAL);
+      const pageFacts = readPageFacts(request.tabId);
       let at = new Date();
-      const dataUrl = await captureQuota.run(() => {
-        at = new Date();
-        return browser.tabs.captureVisibleTab(current.windowId!, { format: 'png' });
-      });
-      // If the tab closed, lost focus or navigated during the call, the pixels are not its own.
-      const after = await browser.tabs.get(request.tabId).catch(() => null);
-      if (!after) throw new ExhibitError('tab-not-found', 'The tab was closed while it was being captured; nothing was saved.');
-      if (!after.active || after.url !== tab.url) {
-        throw new ExhibitError('capture-failed', 'The tab changed while it was being captured; nothing was saved. Capture again.');
+      const captureViewport = async () => {
+        const shoot = () =>
+          captureQuota.run(() => {
+            at = new Date();
+            return browser.tabs.captureVisibleTab(current.windowId!, { format: 'png' });
+          });
+        // A busy compositor sometimes fails one readback; a second try a moment later succeeds.
+        const dataUrl = await shoot().catch(async (err: unknown) => {
+          if (!/image readback failed/i.test(String((err as Error)?.message ?? err))) throw err;
+          await new Promise((r) => setTimeout(r, 250));
+          return shoot();
+        });
+        // If the tab closed, lost focus or navigated during the call, the pixels are not its own.
+        const after = await browser.tabs.get(request.tabId).catch(() => null);
+        if (!after) throw new ExhibitError('tab-not-found', 'The tab was closed while it was being captured; nothing was saved.');
+        if (!after.active || after.url !== tab.url) {
+          throw new ExhibitError('capture-failed', 'The tab changed while it was being captured; nothing was saved. Capture again.');
+        }
+        return dataUrlToBytes(dataUrl);
+      };
+      if (!target && request.mode === 'visible') {
+        // The page is read while the browser takes its picture: same moment, one wait less.
+        const [page, viewportPng] = await Promise.all([pageFacts, captureViewport()]);
+        if (page?.contentType === 'application/pdf') throw new ExhibitError('page-not-capturable', PDF_REFUSAL);
+        return { png: viewportPng, capturedAt: at, snapshot: page, fullPage: undefined };
       }
-      return { png: dataUrlToBytes(dataUrl), capturedAt: at, snapshot: page };
+      const page = await pageFacts;
+      if (page?.contentType === 'application/pdf') throw new ExhibitError('page-not-capturable', PDF_REFUSAL);
+      if (target) {
+        shot = await captureTarget({ tabId: request.tabId, target: target.target, mode: target.mode, redact: !!request.redact, captureViewport, capturedAt: () => at });
+        return { png: shot.png, capturedAt: shot.capturedAt, snapshot: page, fullPage: undefined };
+      }
+      if (request.mode === 'full-page') {
+        const stitched = await captureFullPage({
+          tabId: request.tabId,
+          captureViewport,
+          onProgress: request.onProgress,
+          signal: request.signal,
+          // Redaction needs the page's text where the stitched image will show it: read at the first tile.
+          ...(request.redact ? { beforeFirstTile: async (plan, capturedHeight) => void (fullPageMarks = await measureFullPage(request.tabId, plan, capturedHeight)) } : {}),
+        });
+        return { png: stitched.parts[0]!, capturedAt: stitched.capturedAt, snapshot: page, fullPage: stitched };
+      }
+      throw new ExhibitError('invalid-request', `Unknown capture mode ${request.mode}.`);
     }));
   } catch (err) {
     if (err instanceof ExhibitError) throw err;
@@ -165,36 +192,67 @@ export async function captureVisibleTab(db: ExhibitDB, capturer: Capturer, reque
   }
 
   const url = tab.url ?? '';
-  const evidence = await buildEvidence(
-    {
-      png,
-      capturedAt,
-      url,
-      title: snapshot?.title ?? tab.title ?? '',
-      viewport: {
-        width: snapshot?.innerWidth ?? tab.width ?? 1,
-        height: snapshot?.innerHeight ?? tab.height ?? 1,
-      },
-      devicePixelRatio: snapshot?.devicePixelRatio ?? 1,
-      mode: 'visible',
-      context: detectContext(url, snapshot ?? {}),
+  // What the page-facts script read (context from the live DOM, tables in the viewport), unless
+  // the page could not be read: then the context comes from the URL alone and no tables are stored.
+  const facts = factsFor(url, snapshot);
+  const page: CapturedPage = {
+    png,
+    capturedAt,
+    url,
+    title: facts?.title ?? tab.title ?? '',
+    viewport: {
+      width: Math.round(fullPage?.plan.viewport.width || facts?.viewport.width || tab.width || 1),
+      height: Math.round(fullPage?.plan.viewport.height || facts?.viewport.height || tab.height || 1),
     },
-    {
-      timeZone: localTimeZone(),
-      capturer,
-      browser: await envPromise,
-      extensionVersion: browser.runtime.getManifest().version,
-      signer: installation,
-      renderBanner,
-      makeThumbnail,
-    },
-  );
+    devicePixelRatio: fullPage?.plan.devicePixelRatio ?? facts?.devicePixelRatio ?? 1,
+    mode: shot?.mode ?? request.mode,
+    ...(shot?.region ? { region: shot.region } : {}),
+    ...(shot?.element ? { element: shot.element } : {}),
+    ...(shot && shot.mode !== 'visible' ? { rendering: shot.rendering, pixelScale: shot.pixelScale } : {}),
+    ...(fullPage
+      ? {
+          moreParts: fullPage.parts.slice(1),
+          thumbnailSource: fullPage.firstTile,
+          partTops: fullPage.partTops,
+          fullPage: {
+            container: fullPage.plan.container,
+            tiles: fullPage.tiles,
+            contentHeight: fullPage.capturedHeight,
+            truncated: fullPage.truncated,
+            changedDuringCapture: fullPage.changedDuringCapture,
+          },
+        }
+      : {}),
+    context: facts?.context ?? detectContext(url),
+    // Element and region captures keep the rows inside their area; redacted ones get their tables once the boxes are final.
+    tables: request.redact ? [] : await tableFiles(shot ? shot.tables : (facts?.tables ?? [])),
+  };
+  if (request.redact) {
+    const marks = shot ?? fullPageMarks;
+    if (!marks) throw new ExhibitError('capture-failed', 'The page could not be read for redaction; nothing was saved. Reload it and capture again.');
+    return redactBeforeSaving(db, redactionSession(page, { capturer, request, marks, fullPage }), request.signal);
+  }
+  return storeEvidence(db, capturer, page, request);
+}
+
+/** Banner, hash, signature and thumbnail for `page`, stored with its first annotation in one transaction. */
+export async function storeEvidence(db: ExhibitDB, capturer: Capturer, page: CapturedPage, annotation: { controlIds: string[]; note: string }): Promise<CaptureSummary> {
+  const installation = await getInstallation(db);
+  const evidence = await buildEvidence(page, {
+    timeZone: localTimeZone(),
+    capturer,
+    browser: await getBrowserInfo(),
+    extensionVersion: browser.runtime.getManifest().version,
+    signer: installation,
+    renderBanner,
+    makeThumbnail,
+  });
   const events = eventsForChange(
     emptyAnnotation(evidence.capture.id),
-    { controlIds: request.controlIds, note: request.note },
+    { controlIds: annotation.controlIds, note: annotation.note },
     capturer,
     installation.installationId,
   );
-  await saveCapture(db, evidence.capture, evidence.image, evidence.thumbnail, events);
-  return summarize(evidence.capture, [...new Set(request.controlIds)].sort(), request.note);
+  await saveCapture(db, evidence.capture, evidence.image, evidence.thumbnail, events, [...evidence.tables, ...evidence.partFiles]);
+  return summarize(evidence.capture, [...new Set(annotation.controlIds)].sort(), annotation.note);
 }

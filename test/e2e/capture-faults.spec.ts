@@ -99,15 +99,28 @@ test('a service worker stopped mid-capture leaves no half-written record and rep
     expect(detail.signatureValid).toBe(true);
     expect((await api.imageBytes(item.id, 'thumbnail')).length).toBeGreaterThan(100);
   }
-  const orphans = await api.page.evaluate(async () => {
+  const stored = await api.page.evaluate(async () => {
     const open = indexedDB.open('exhibit');
     const db: IDBDatabase = await new Promise((r) => (open.onsuccess = () => r(open.result)));
-    const count = (store: string) => new Promise<number>((r) => { const q = db.transaction(store).objectStore(store).count(); q.onsuccess = () => r(q.result); });
-    const result = { captures: await count('captures'), blobs: await count('blobs'), states: await count('annotationState') };
+    const all = <T,>(store: string, keys = false) =>
+      new Promise<T[]>((r) => {
+        const os = db.transaction(store).objectStore(store);
+        const q = keys ? os.getAllKeys() : os.getAll();
+        q.onsuccess = () => r(q.result as T[]);
+      });
+    const result = {
+      captures: await all<{ id: string; tables?: { name: string }[] }>('captures'),
+      blobKeys: await all<[string, string]>('blobs', true),
+      states: (await all<unknown>('annotationState', true)).length,
+    };
     db.close();
     return result;
   });
-  expect(orphans).toEqual({ captures: total, blobs: total * 2, states: total });
+  // Every stored capture has all its files, and no file belongs to a capture that was not stored.
+  expect(stored.captures).toHaveLength(total);
+  expect(stored.states).toBe(total);
+  const expected = stored.captures.flatMap((c) => ['image.png', 'thumbnail.jpg', ...(c.tables ?? []).map((t) => t.name)].map((name) => `${c.id}/${name}`));
+  expect(stored.blobKeys.map(([id, name]) => `${id}/${name}`).sort()).toEqual(expected.sort());
   const jobs = await api.page.evaluate(async () => {
     const open = indexedDB.open('exhibit');
     const db: IDBDatabase = await new Promise((r) => (open.onsuccess = () => r(open.result)));

@@ -35,6 +35,13 @@ export async function startFixtureServer(port = 0): Promise<FixtureServer> {
       res.end(`<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font:16px sans-serif;padding:24px"><h1>Titled fixture</h1><p>${escapeHtml(title.slice(0, 200))}</p></body></html>`);
       return;
     }
+    if (url.pathname === '/tall-page.html') {
+      // A plain page exactly `height` CSS pixels tall, striped so stitching errors show.
+      const height = Math.min(200_000, Math.max(100, Number(url.searchParams.get('height') ?? '20000')));
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html><head><meta charset="utf-8"><title>Tall page</title><style>html,body{margin:0}body{height:${height}px;background:repeating-linear-gradient(#ffffff 0 100px,#dbeafe 100px 200px)}</style></head><body></body></html>`);
+      return;
+    }
     const path = normalize(join(ROOT, url.pathname === '/' ? 'sample-console.html' : decodeURIComponent(url.pathname)));
     if (!path.startsWith(ROOT)) {
       res.writeHead(403).end();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { deflateSync } from 'node:zlib';
-import { adler32, adler32Combine, canSpliceBanner, encodePngRgba, readPngHeader, spliceBannerAbove } from '@/lib/capture/png';
+import { adler32, adler32Combine, canSpliceBanner, encodePngRgba, PngRowEncoder, readPngHeader, spliceBannerAbove } from '@/lib/capture/png';
 
 function gradient(width: number, height: number): Uint8Array {
   const rgba = new Uint8Array(width * height * 4);
@@ -83,5 +83,30 @@ describe('spliceBannerAbove', () => {
 
   it('reads the header of an encoded PNG', () => {
     expect(readPngHeader(encodePngRgba(gradient(3, 5), 3, 5))).toEqual({ width: 3, height: 5, bitDepth: 8, colorType: 6, interlace: 0 });
+  });
+});
+
+describe('PngRowEncoder', () => {
+  it('encodes row bands into a PNG any decoder reads, and the banner splices onto it', () => {
+    const width = 131;
+    const height = 77;
+    const pixels = gradient(width, height);
+    const encoder = new PngRowEncoder(width, height);
+    for (const [start, rows] of [
+      [0, 10],
+      [10, 1],
+      [11, 66],
+    ] as const) encoder.pushRows(pixels.subarray(start * width * 4, (start + rows) * width * 4), rows);
+    const png = encoder.finish();
+    const decoded = PNG.sync.read(Buffer.from(png));
+    expect(Buffer.compare(Buffer.from(decoded.data), Buffer.from(pixels))).toBe(0);
+    const withBanner = PNG.sync.read(Buffer.from(spliceBannerAbove(png, solid(width, 6, [9, 9, 9]), 6)));
+    expect(Buffer.compare(Buffer.from(withBanner.data.subarray(6 * width * 4)), Buffer.from(pixels))).toBe(0);
+  });
+
+  it('refuses to finish an image with missing rows', () => {
+    const encoder = new PngRowEncoder(4, 4);
+    encoder.pushRows(gradient(4, 2), 2);
+    expect(() => encoder.finish()).toThrow(/2 of 4 rows/);
   });
 });
