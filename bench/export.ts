@@ -200,7 +200,8 @@ export const exportCase: BenchCase = async (ctx) => {
       }
     }
   } finally {
-    await b.clearAll();
+    // (Not masking the error that got us here, should the browser be gone.)
+    await b.clearAll().catch(() => undefined);
     await cdp.detach().catch(() => undefined);
   }
   return results;

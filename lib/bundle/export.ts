@@ -501,6 +501,7 @@ export async function runExport(
       progress('checking', volume.index);
       const { report } = await verifyZipBlob(blob, volume.fileName, {
         checksummer: checksums.ranges,
+        collectSidecars: false,
         // This installation signs the bag; the captures keep the keys that signed them (teammates' too).
         expectKeys: [...new Set([identity.signer.fingerprint, ...volume.captures.map((bc) => bc.signer.fingerprint)])],
         signal: hooks.signal,

@@ -15,11 +15,6 @@ export interface BagSource {
   readonly root: string;
   readonly files: ReadonlyMap<string, BagFile>;
   read(path: string): Promise<Uint8Array>;
-  /**
-   * The file's bytes for one look (hash, check, drop): possibly a view of a shared buffer, valid only
-   * until the next read of this source. Where absent, `read` serves.
-   */
-  view?(path: string): Promise<Uint8Array>;
   /** The file's bytes as a Blob, without copying them where the source allows. */
   blob(path: string, type?: string): Promise<Blob>;
 }
@@ -73,10 +68,6 @@ export class ZipBagSource implements BagSource {
 
   read(path: string): Promise<Uint8Array> {
     return this.archive.read(this.entry(path));
-  }
-
-  view(path: string): Promise<Uint8Array> {
-    return this.archive.view(this.entry(path));
   }
 
   /** Reads and checks every file front to back (ZipArchive.checkAll), by path. */

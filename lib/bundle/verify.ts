@@ -82,6 +82,8 @@ export interface VerifyOptions {
   expectKeys?: readonly string[];
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Whether the result lists every parsed sidecar (import needs them; the read-back after an export does not). Default true. */
+  collectSidecars?: boolean;
   /** SHA-256 as lowercase hex; Node passes its synchronous hash, far cheaper per small file than WebCrypto's. */
   sha256?: (bytes: Uint8Array) => string | Promise<string>;
   /** CRC-32 of zip entries; Node passes zlib's, several times faster than the built-in one. */
@@ -148,11 +150,12 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
   const early = new Map<string, { parsed: ReturnType<typeof parseSidecar>; signature: Promise<boolean> | null }>();
   const parseSidecar = (bytes: Uint8Array) => safeJson(text.decode(bytes), sidecarSchema);
   const startSidecar = (path: string, bytes: Uint8Array) => {
-    if (!path.startsWith('data/') || !path.endsWith('.json')) return;
+    if (!path.startsWith('data/') || !path.endsWith('.json')) return false;
     const parsed = parseSidecar(bytes);
     const signature = parsed.ok ? verifyCapture(parsed.value.capture, parsed.value.signer.publicKeyJwk) : null;
     signature?.catch(() => undefined);
     early.set(path, { parsed, signature });
+    return true;
   };
 
   // Every file is read once, in archive order, and hashed; small files we need again are kept.
@@ -173,10 +176,8 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
         if ('error' in result) problem(path, 'unreadable', result.error.message);
         else {
           hashes.set(path, result.sha256);
-          if (result.bytes) {
-            kept.set(path, result.bytes);
-            startSidecar(path, result.bytes);
-          }
+          // A sidecar is parsed at once and its bytes dropped: thousands of them need not all be held twice.
+          if (result.bytes && !startSidecar(path, result.bytes)) kept.set(path, result.bytes);
         }
         options.onProgress?.(++done, order.length);
       },
@@ -187,10 +188,7 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
       try {
         const bytes = await source.read(path);
         hashes.set(path, await hash(bytes));
-        if (keep(path)) {
-          kept.set(path, bytes);
-          startSidecar(path, bytes);
-        }
+        if (keep(path) && !startSidecar(path, bytes)) kept.set(path, bytes);
       } catch (err) {
         problem(path, 'unreadable', err instanceof Error ? err.message : String(err));
       }
@@ -344,8 +342,9 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
   const signers = new Map<string, SignerSummary>();
   const referenced = new Set<string>();
   const signerKeysChecked = new Map<string, boolean>();
-  for (const path of [...kept.keys()].filter((p) => p.startsWith('data/')).sort()) {
-    const pre = early.get(path) ?? { parsed: parseSidecar(kept.get(path)!), signature: null };
+  for (const path of [...early.keys()].sort()) {
+    const pre = early.get(path)!;
+    early.delete(path);
     const parsed = pre.parsed;
     if (!parsed.ok) {
       problem(path, 'sidecar-invalid', `is not a valid capture sidecar: ${parsed.error}`);
@@ -413,7 +412,7 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
       s.captures++;
       signers.set(sc.signer.fingerprint, s);
     }
-    sidecars.push({ path, sidecar: sc });
+    if (options.collectSidecars !== false) sidecars.push({ path, sidecar: sc });
   }
   for (const path of payload) {
     if (isEvidenceFolder(path) && path.endsWith('.png') && !referenced.has(path)) {

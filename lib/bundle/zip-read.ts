@@ -516,11 +516,8 @@ export class ZipArchive {
     return entry.method === 0 ? bytes.slice() : bytes;
   }
 
-  /**
-   * As `read`, but a stored entry comes as a view of the reader's window, valid only until the
-   * next read of this archive: for bytes that are checked and hashed, then dropped.
-   */
-  async view(entry: ZipEntry): Promise<Uint8Array> {
+  /** As `read`, but a stored entry comes as a view of the reader's window, valid only until the next read. */
+  private async view(entry: ZipEntry): Promise<Uint8Array> {
     if (entry.directory) return new Uint8Array();
     const start = await this.dataStart(entry);
     const packed = await this.reader.view(start, entry.compressedSize).catch((err) => {
