@@ -1,10 +1,10 @@
 // Who is capturing, and for which organization. Every capture is signed with this person's name
 // and email, so the background refuses captures until it is set.
 import { useState, type FormEvent } from 'react';
-import { AlertIcon } from '@/components/icons';
 import { ExhibitError } from '@/lib/errors';
 import { send } from '@/lib/messages';
 import type { SettingsView } from './settings';
+import { ErrorNotice } from '@/components/ErrorNotice';
 
 interface Issue {
   path: string;
@@ -85,12 +85,7 @@ export function CapturerForm({ settings, submitLabel, onSaved }: { settings: Set
           issue: issueFor('organization'),
         })}
       </div>
-      {error && (
-        <div className="notice notice-error" role="alert">
-          <AlertIcon />
-          <p>{error}</p>
-        </div>
-      )}
+      <ErrorNotice message={error} />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={saving}>
           {saving ? 'Saving…' : submitLabel}

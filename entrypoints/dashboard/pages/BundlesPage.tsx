@@ -21,6 +21,7 @@ import { send } from '@/lib/messages';
 import { useAllControls, useDistinct, usePeriods } from '../data';
 import { useSettings } from '../settings';
 import './BundlesPage.css';
+import { ErrorNotice } from '@/components/ErrorNotice';
 
 /** Downloads are split into volumes of this size; a folder the person picks takes any size. */
 const DOWNLOAD_VOLUME_BYTES = 1024 ** 3;
@@ -216,12 +217,7 @@ function ExportPanel() {
           </span>
         </div>
       )}
-      {error && (
-        <div className="notice notice-error" role="alert">
-          <AlertIcon />
-          <p>{error}</p>
-        </div>
-      )}
+      <ErrorNotice message={error} />
       {result && (
         <div className="notice notice-ok" role="status" aria-label="Export finished">
           <CheckIcon size={16} />

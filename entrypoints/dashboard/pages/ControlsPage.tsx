@@ -10,6 +10,7 @@ import { send } from '@/lib/messages';
 import type { Cadence, CustomControl } from '@/lib/schema';
 import { useTeamControls } from '../data';
 import { hrefTo } from '../router';
+import { ErrorNotice } from '@/components/ErrorNotice';
 
 const CADENCES: Array<{ value: Cadence; label: string }> = [
   { value: 'continuous', label: 'Continuous' },
@@ -292,12 +293,7 @@ function ControlForm({ initial, existingIds, onDone }: { initial: CustomControl 
           <textarea id="control-description" className="textarea" rows={2} maxLength={5000} value={description} onChange={(e) => setDescription(e.target.value)} placeholder="What the control does and what evidence shows it operating" />
         </div>
       </div>
-      {error && (
-        <div className="notice notice-error" role="alert">
-          <AlertIcon />
-          <p>{error}</p>
-        </div>
-      )}
+      <ErrorNotice message={error} />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={saving}>
           {saving ? 'Saving…' : initial ? 'Save control' : 'Create control'}

@@ -7,6 +7,7 @@ import { send } from '@/lib/messages';
 import type { Period } from '@/lib/schema';
 import { usePeriods } from '../data';
 import { hrefTo } from '../router';
+import { ErrorNotice } from '@/components/ErrorNotice';
 
 function timeZones(current: string): string[] {
   const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
@@ -142,12 +143,7 @@ function PeriodForm({ onCreated }: { onCreated(name: string | null): void }) {
           </p>
         </div>
       </div>
-      {error && (
-        <div className="notice notice-error" role="alert">
-          <AlertIcon />
-          <p>{error}</p>
-        </div>
-      )}
+      <ErrorNotice message={error} />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={saving}>
           {saving ? 'Creating…' : 'Create period'}

@@ -6,7 +6,7 @@ import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { SafeText } from '@/components/SafeText';
 import { formatCount, formatShort } from '@/components/format';
-import { AlertIcon, CheckIcon, SearchIcon } from '@/components/icons';
+import { CheckIcon, SearchIcon } from '@/components/icons';
 import { toCsv } from '@/lib/bundle/csv';
 import { OWNER_ROLES, CONTROL_TEMPLATES } from '@/lib/controls/templates';
 import { getDb } from '@/lib/db';
@@ -23,6 +23,7 @@ import { usePeriods, useTeamControls } from '../data';
 import { hrefTo, navigate, type RouteProps } from '../router';
 import { useSettings } from '../settings';
 import './ReadinessPage.css';
+import { ErrorNotice } from '@/components/ErrorNotice';
 
 export const ReadinessIcon = () => (
   <svg className="icon" width={16} height={16} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
@@ -761,12 +762,7 @@ function MarkDialog({ target, onClose }: { target: MarkTarget; onClose(): void }
             </div>
           </div>
         )}
-        {error && (
-          <div className="notice notice-error" role="alert">
-            <AlertIcon />
-            <p>{error}</p>
-          </div>
-        )}
+        <ErrorNotice message={error} />
         <div className="form-actions mark-actions">
           <button type="submit" className="button button-primary" disabled={busy}>
             {kind === 'notApplicable' ? 'Mark not applicable' : kind === 'exception' ? 'Record exception' : 'Snooze'}
@@ -833,12 +829,7 @@ function StarterLibrary() {
             </div>
           ))}
         </div>
-        {error && (
-          <div className="notice notice-error" role="alert">
-            <AlertIcon />
-            <p>{error}</p>
-          </div>
-        )}
+        <ErrorNotice message={error} />
         <div className="form-actions">
           <button type="submit" className="button button-primary" disabled={busy}>
             Add the starter library

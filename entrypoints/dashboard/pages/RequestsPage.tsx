@@ -22,6 +22,7 @@ import { hrefTo, type RouteProps } from '../router';
 import { useSettings } from '../settings';
 import { downloadCsv, PeriodSelect } from './ReadinessPage';
 import './RequestsPage.css';
+import { ErrorNotice } from '@/components/ErrorNotice';
 
 export const RequestsIcon = () => (
   <svg className="icon" width={16} height={16} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
@@ -901,12 +902,7 @@ export function CaptureAuditPanel({ captureId }: { captureId: string }) {
           </form>
         </details>
       )}
-      {action.error && (
-        <div className="notice notice-error" role="alert">
-          <AlertIcon />
-          <p>{action.error}</p>
-        </div>
-      )}
+      <ErrorNotice message={action.error} />
     </section>
   );
 }

@@ -4,9 +4,10 @@ import { useState, type ChangeEvent } from 'react';
 import { browser } from 'wxt/browser';
 import { CopyButton } from '@/components/CopyButton';
 import { groupHex } from '@/components/format';
-import { AlertIcon, CheckIcon } from '@/components/icons';
+import { CheckIcon } from '@/components/icons';
 import { CapturerForm } from '../CapturerForm';
 import { useSettings } from '../settings';
+import { ErrorNotice } from '@/components/ErrorNotice';
 
 const ALL_URLS = { origins: ['<all_urls>'] };
 
@@ -134,12 +135,7 @@ function PermissionToggle({ enabled, onChanged }: { enabled: boolean; onChanged(
       <p className={`toggle-state ${enabled ? 'is-on' : ''}`} id="gesture-state">
         {enabled ? 'On: Exhibit can capture any open tab when asked through its message API.' : 'Off: Exhibit captures only after a click or shortcut.'}
       </p>
-      {error && (
-        <div className="notice notice-error" role="alert">
-          <AlertIcon />
-          <p>{error}</p>
-        </div>
-      )}
+      <ErrorNotice message={error} />
     </section>
   );
 }

@@ -9,6 +9,7 @@ import { send } from '@/lib/messages';
 import type { ResponseOf } from '@/lib/handlers';
 import type { SyncTarget } from '@/lib/schema';
 import './SyncPage.css';
+import { ErrorNotice } from '@/components/ErrorNotice';
 
 export const SyncIcon = () => (
   <svg className="icon" width={16} height={16} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
@@ -336,12 +337,7 @@ function SyncStatus({ status, onSync, syncing }: { status: StatusView | null; on
           </div>
         )}
       </dl>
-      {status.lastError && (
-        <div className="notice notice-error" role="alert">
-          <AlertIcon />
-          <p>{status.lastError.message}</p>
-        </div>
-      )}
+      {status.lastError && <ErrorNotice message={status.lastError.message} />}
       {status.waiting.length > 0 && (
         <div className="notice notice-info">
           <div className="notice-body">
