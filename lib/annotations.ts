@@ -4,7 +4,7 @@
 // control's presence is decided by the latest event that names it.
 import { monotonicFactory } from 'ulid';
 import type { ExhibitDB, TagRow } from './db';
-import type { AnnotationEvent, AnnotationState, Capturer, RequestLink } from './schema';
+import type { AnnotationEvent, AnnotationState, Capturer, RequestLink, SignedCapture } from './schema';
 
 // Monotonic: events made in the same millisecond keep their (at, id) order.
 const nextId = monotonicFactory();
@@ -81,6 +81,11 @@ export function emptyAnnotation(captureId: string): AnnotationState {
   return { captureId, controlIds: [], note: '', updatedAt: null, updatedBy: null };
 }
 
+/** The tag rows of a capture tagged with `controlIds`: every writer of `db.tags` builds them here. */
+export function tagRowsFor(capture: Pick<SignedCapture, 'id' | 'capturedAt' | 'context'>, controlIds: readonly string[]): TagRow[] {
+  return controlIds.map((controlId) => ({ controlId, capturedAt: capture.capturedAt, captureId: capture.id, system: capture.context.system, host: capture.context.host }));
+}
+
 /**
  * Stores events (skipping ones already present) and refreshes the folded state and the
  * control index of the captures they touch. Call inside a transaction over
@@ -100,7 +105,7 @@ export async function applyAnnotationEvents(db: ExhibitDB, events: readonly Anno
     const state = foldAnnotations(captureId, byCapture.get(captureId) ?? []);
     states.set(captureId, state);
     const capture = captures[i];
-    if (capture) for (const controlId of state.controlIds) tags.push({ controlId, capturedAt: capture.capturedAt, captureId });
+    if (capture) tags.push(...tagRowsFor(capture, state.controlIds));
   });
   await db.annotationState.bulkPut([...states.values()]);
   await db.tags.where('captureId').anyOf(captureIds).delete();

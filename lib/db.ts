@@ -1,5 +1,5 @@
 // The extension's IndexedDB. The background service worker is its only writer; pages read it.
-import Dexie, { type EntityTable, type Table } from 'dexie';
+import Dexie, { type EntityTable, type Table, type Transaction } from 'dexie';
 import { tagMonthsMiddleware, type TagMonthRow } from './periods/tag-months';
 import { syncQueueMiddleware, type SyncObjectRow, type SyncQuarantineRow, type SyncQueueRow } from './sync/queue';
 import type { SyncStateRow } from './sync/state';
@@ -14,11 +14,17 @@ export interface BlobRow {
   blob: Blob;
 }
 
-/** One row per (control, capture): "control X in period P" is one range read. */
+/**
+ * One row per (control, capture): "control X in period P" is one range read, and with the capture's
+ * system and host on the row (schema v2), so is "control X of system S in period P".
+ */
 export interface TagRow {
   controlId: string;
   capturedAt: string;
   captureId: string;
+  /** The capture's `context.system` and `context.host` (a capture's record never changes). Written by tagRowsFor (lib/annotations.ts). */
+  system?: string;
+  host?: string;
 }
 
 export interface InstallationKeyRow {
@@ -100,9 +106,24 @@ export class ExhibitDB extends Dexie {
       syncQuarantine: 'key, at',
       syncState: 'id',
     });
+    // v2: tag rows carry the capture's system and host, so period + control + system is one index
+    // range (lib/library.ts). Existing rows get them from their captures.
+    this.version(2)
+      .stores({ tags: '[controlId+capturedAt+captureId], captureId, [controlId+system+capturedAt+captureId], [controlId+host+capturedAt+captureId]' })
+      .upgrade(fillTagContext);
     this.use(tagMonthsMiddleware);
     this.use(syncQueueMiddleware);
   }
+}
+
+/** Copies each capture's system and host onto its tag rows (the v1 → v2 upgrade). */
+export async function fillTagContext(tx: Transaction): Promise<void> {
+  const context = new Map<string, { system: string; host: string }>();
+  await tx.table<SignedCapture, string>('captures').each((c) => context.set(c.id, { system: c.context.system, host: c.context.host }));
+  await tx.table<TagRow>('tags').toCollection().modify((row) => {
+    const c = context.get(row.captureId);
+    if (c) Object.assign(row, c);
+  });
 }
 
 let shared: ExhibitDB | undefined;

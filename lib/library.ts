@@ -1,5 +1,6 @@
-// Library queries. Each filter reads the most selective index it can (a control's tag rows, a
-// system's or person's captures in time order) and finishes the rest in memory.
+// Library queries. Each filter reads the most selective index it can (a control's tag rows of one
+// system, a control's tag rows, a system's or person's captures in time order) and intersects the
+// rest in memory.
 import Dexie from 'dexie';
 import { compareEvents } from './annotations';
 import { IMAGE_NAME } from './capture/store';
@@ -95,11 +96,19 @@ export async function matchingIdsByIndex(db: ExhibitDB, filter: LibraryFilter): 
   const { from, to } = await resolveRange(db, filter);
   // Each list is in index order: capture time, then id, ascending.
   const lists: string[][] = [];
-  if (filter.controlId) {
+  if (filter.controlId && filter.system) {
+    // Tag rows carry their capture's system and host: two range reads of a few rows each, merged.
+    const c = filter.controlId;
+    const s = filter.system;
+    const [bySystem, byHost] = await Promise.all([
+      db.tags.where('[controlId+system+capturedAt+captureId]').between([c, s, from, Dexie.minKey], [c, s, to, Dexie.minKey]).primaryKeys(),
+      db.tags.where('[controlId+host+capturedAt+captureId]').between([c, s, from, Dexie.minKey], [c, s, to, Dexie.minKey]).primaryKeys(),
+    ]);
+    lists.push(unionInTimeOrder(bySystem, byHost));
+  } else if (filter.controlId) {
     const keys = await db.tags.where('[controlId+capturedAt+captureId]').between([filter.controlId, from, Dexie.minKey], [filter.controlId, to, Dexie.minKey]).primaryKeys();
     lists.push(keys.map((k) => k[2]));
-  }
-  if (filter.system) {
+  } else if (filter.system) {
     const [bySystem, byHost] = await Promise.all([
       db.captures.where('[context.system+capturedAt]').between([filter.system, from], [filter.system, to]).primaryKeys(),
       db.captures.where('[context.host+capturedAt]').between([filter.system, from], [filter.system, to]).primaryKeys(),
@@ -123,6 +132,32 @@ export async function matchingIdsByIndex(db: ExhibitDB, filter: LibraryFilter): 
     ids = ids.filter((id) => !tagged.has(id));
   }
   return ids.reverse();
+}
+
+/**
+ * Capture ids of two lists of tag keys ([controlId, capturedAt, captureId]), each in (time, id)
+ * order, merged in that order; a capture in both (its system is its host) once.
+ */
+export function unionInTimeOrder(a: readonly (readonly [string, string, string])[], b: readonly (readonly [string, string, string])[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (!y || (x && (x[1] < y[1] || (x[1] === y[1] && x[2] < y[2])))) {
+      out.push(x![2]);
+      i++;
+    } else if (!x || x[1] > y[1] || x[2] > y[2]) {
+      out.push(y[2]);
+      j++;
+    } else {
+      out.push(x[2]);
+      i++;
+      j++;
+    }
+  }
+  return out;
 }
 
 /** Summaries of `ids`, in that order; ids deleted meanwhile are left out. */

@@ -2,7 +2,7 @@
 // in full first; one problem and nothing is imported. Captures already here (same id, same image
 // hash) are skipped; new ones arrive with their image (every part of one saved in parts),
 // thumbnail, tables, annotation history and their signer's public key, all in one transaction.
-import { foldAnnotations } from '../annotations';
+import { foldAnnotations, tagRowsFor } from '../annotations';
 import type { BlobRow, ExhibitDB, SignerRow } from '../db';
 import { ExhibitError, isQuotaError } from '../errors';
 import { partName } from '../capture/evidence';
@@ -101,10 +101,10 @@ export async function importBag(db: ExhibitDB, source: BagSource, options: Impor
         // New captures have no events here yet: their state is the fold of the imported history
         // (what applyAnnotationEvents computes, written in bulk instead of capture by capture).
         const states = added.map((id) => foldAnnotations(id, [...byId.get(id)!.events.values()]));
-        const capturedAt = new Map(captures.map((c) => [c.id, c.capturedAt]));
+        const captureById = new Map(captures.map((c) => [c.id, c]));
         await db.annotations.bulkPut(events);
         await db.annotationState.bulkPut(states);
-        await db.tags.bulkPut(states.flatMap((st) => st.controlIds.map((controlId) => ({ controlId, capturedAt: capturedAt.get(st.captureId)!, captureId: st.captureId }))));
+        await db.tags.bulkPut(states.flatMap((st) => tagRowsFor(captureById.get(st.captureId)!, st.controlIds)));
         if (newSigners.length) await db.signers.bulkAdd(newSigners);
       });
     } catch (err) {
