@@ -15,10 +15,11 @@ import { sha256Hex, signBytes } from '../capture/signing';
 import { partName } from '../capture/evidence';
 import { IMAGE_NAME, THUMBNAIL_NAME } from '../capture/store';
 import { BAG_INFO, BAGIT, BAGIT_TXT, PAYLOAD_MANIFEST, SIGNATURE, TAG_MANIFEST, formatManifest, formatTagFile, humanSize, payloadOxum, type ManifestEntry } from './bagit';
-import { coverageCsv, coverageRows, type CoverageRow } from './coverage';
 import { BAG_INFO_LABELS, SIDECAR_SCHEMA, SIGNATURE_SCHEMA, type BundleSignature, type Sidecar } from './format';
 import { indexCsv, renderIndexHtml, type IndexModel } from './index-files';
-import { layOut, type BundleCapture, type LayoutInput, type SignerInfo } from './layout';
+import { layOut, type BundleCapture, type LayoutInput, type RequestFolder, type SignerInfo } from './layout';
+import { readinessForPeriod, transientPeriod, type ReadinessBundleData } from '../readiness/export';
+import { toCsv } from './csv';
 import { bundleFileName, topFolderName } from './names';
 import { verifyZipBlob, type VerifyReport } from './verify';
 import { checksumService, inlineChecksums, type ChecksumService, type Checksums } from './checksums';
@@ -72,7 +73,10 @@ export interface ExportPlan {
   period: { name: string; start: string; end: string; timeZone: string };
   selectionText: string;
   controls: IndexModel['controls'];
-  coverage: CoverageRow[];
+  /** Coverage, exceptions and requests of the whole export (every volume carries all of it); null for a bag assembled without a library. */
+  readiness: ReadinessBundleData | null;
+  /** The period's request list, with the folder of each request: empty when it has none (or for a date range). */
+  requests: RequestFolder[];
   volumes: VolumePlan[];
   captures: number;
   filesTotal: number;
@@ -112,10 +116,19 @@ export interface ExportInputs {
   controls: Map<string, Control>;
   /** Bytes of each capture's thumbnail and tables, for sizing volumes. */
   extraBytes: Map<string, number>;
+  /** The readiness report of the period (or of the range, as a transient period); absent for a bag assembled without a library. */
+  readiness?: ReadinessBundleData;
 }
 
-export async function readExportInputs(db: ExhibitDB, selection: ExportSelection): Promise<ExportInputs> {
+export async function readExportInputs(db: ExhibitDB, selection: ExportSelection, now = new Date()): Promise<ExportInputs> {
   const period = await resolvePeriod(db, selection);
+  const stored = selection.periodId ? await db.periods.get(selection.periodId) : undefined;
+  // The dashboard's coverage, exceptions and request list: one definition of readiness in the product.
+  const readiness = await readinessForPeriod(db, stored ?? transientPeriod(period, now), {
+    now,
+    controlIds: selection.controlIds?.length ? new Set(selection.controlIds) : undefined,
+    withRequests: !!stored,
+  });
   const { from, to } = periodBounds(period);
   const systems = selection.systems?.length ? new Set(selection.systems) : undefined;
   let captures = await db.captures.where('capturedAt').between(from, to, true, false).toArray();
@@ -159,12 +172,12 @@ export async function readExportInputs(db: ExhibitDB, selection: ExportSelection
   });
   const extraBytes = new Map<string, number>();
   for (const b of blobRows) if (b.name !== IMAGE_NAME) extraBytes.set(b.captureId, (extraBytes.get(b.captureId) ?? 0) + b.bytes);
-  return { period, inputs, controls: await allControls(db), extraBytes };
+  return { period, inputs, controls: await allControls(db), extraBytes, readiness };
 }
 
 /** Decides what goes where, and how the export splits into volumes, without reading any image. */
 export async function planExport(db: ExhibitDB, selection: ExportSelection, identity: ExportIdentity, options: { now?: Date; maxVolumeBytes?: number } = {}): Promise<ExportPlan> {
-  return planFromInputs(await readExportInputs(db, selection), selection, identity, options);
+  return planFromInputs(await readExportInputs(db, selection, options.now), selection, identity, options);
 }
 
 export function planFromInputs(data: ExportInputs, selection: ExportSelection, identity: Pick<ExportIdentity, 'organization'>, options: { now?: Date; maxVolumeBytes?: number } = {}): ExportPlan {
@@ -173,15 +186,8 @@ export function planFromInputs(data: ExportInputs, selection: ExportSelection, i
   const controlFilter = selection.controlIds?.length ? new Set(selection.controlIds) : undefined;
   const systems = selection.systems?.length ? new Set(selection.systems) : undefined;
   const includeUntagged = selection.includeUntagged ?? !controlFilter;
-  const laid = layOut(inputs, controls, { controlFilter, includeUntagged });
-
-  // Coverage: the selected controls, or the team's own controls and every control with evidence.
-  const coverageIds = controlFilter
-    ? [...controlFilter]
-    : [...new Set([...[...controls.values()].filter((c) => !c.builtIn).map((c) => c.id), ...laid.controls.map((c) => c.id)])];
-  const coverageControls = coverageIds.sort().map((id) => controls.get(id) ?? { id, title: '(control not in this library)', cadence: 'continuous' as const });
-  const tagged = laid.captures.flatMap((bc) => bc.placements.filter((p) => p.controlId).map((p) => ({ controlId: p.controlId!, capturedAt: bc.capture.capturedAt })));
-  const coverage = coverageRows(coverageControls, tagged, period);
+  const readiness = data.readiness ?? null;
+  const laid = layOut(inputs, controls, { controlFilter, includeUntagged, requests: readiness?.requests });
 
   const topFolder = topFolderName(identity.organization, period.name);
   const exportDate = now.toISOString().slice(0, 10);
@@ -208,7 +214,7 @@ export function planFromInputs(data: ExportInputs, selection: ExportSelection, i
     running += size;
   }
   const volumes: VolumePlan[] = groups.map((group, i) => {
-    const payloadFiles = group.reduce((n, bc) => n + bc.placements.length * filesPerPlacement(bc) + (bc.thumbnail ? 1 : 0), 0) + 3;
+    const payloadFiles = group.reduce((n, bc) => n + bc.placements.length * filesPerPlacement(bc) + (bc.thumbnail ? 1 : 0), 0) + 2 + (readiness ? 2 : 0) + (laid.requests.length ? 1 : 0);
     return {
       index: i + 1,
       count: groups.length,
@@ -226,7 +232,8 @@ export function planFromInputs(data: ExportInputs, selection: ExportSelection, i
     period,
     selectionText,
     controls: laid.controls,
-    coverage,
+    readiness,
+    requests: laid.requests,
     volumes,
     captures: laid.captures.length,
     filesTotal: volumes.reduce((n, v) => n + v.files, 0),
@@ -244,12 +251,24 @@ function sidecarFor(bc: BundleCapture, placementIndex: number): Sidecar {
   return {
     schema: SIDECAR_SCHEMA,
     filedUnder: p.controlId,
+    ...(p.request ? { filedUnderRequest: p.request } : {}),
     files: { image: p.image, ...(p.parts.length ? { parts: p.parts } : {}), tables: p.tables, thumbnail: bc.thumbnail },
     capture: bc.capture,
     signer: bc.signer,
     annotation: (({ captureId: _id, ...state }) => state)(bc.annotation),
     annotationHistory: bc.history,
   };
+}
+
+/** requests.csv: the readiness rows, plus where each request's captures are and how many of them this export holds. */
+function requestsCsvFile(plan: ExportPlan): string {
+  const table = plan.readiness?.requestsCsv;
+  if (!table) throw new ExhibitError('internal', 'The export has request folders but no request list; the export stopped.');
+  const byRef = plan.requests;
+  return toCsv(
+    [...table.header, 'folder', 'captures_in_export'],
+    table.rows.map((row, i) => [...row, byRef[i]!.folder, byRef[i]!.exported]),
+  );
 }
 
 export interface LoadedCapture {
@@ -401,11 +420,16 @@ export function volumeStream(
       volume: volume.count > 1 ? { index: volume.index, count: volume.count } : null,
       controls: plan.controls.filter((c) => volume.captures.some((bc) => bc.placements.some((p) => p.controlId === c.id)) || volume.count === 1),
       captures: volume.captures,
-      coverage: plan.coverage,
+      readiness: plan.readiness,
+      requests: plan.requests,
     };
     yield await file('data/index.html', renderIndexHtml(model), exportedAt, true);
     yield await file('data/index.csv', indexCsv(volume.captures, plan.controls), exportedAt, true);
-    yield await file('data/coverage.csv', coverageCsv(plan.coverage), exportedAt, true);
+    if (plan.readiness) {
+      yield await file('data/coverage.csv', toCsv(plan.readiness.coverageCsv.header, plan.readiness.coverageCsv.rows), exportedAt, true);
+      yield await file('data/exceptions.csv', toCsv(plan.readiness.exceptionsCsv.header, plan.readiness.exceptionsCsv.rows), exportedAt, true);
+    }
+    if (plan.requests.length) yield await file('data/requests.csv', requestsCsvFile(plan), exportedAt, true);
 
     const L = BAG_INFO_LABELS;
     const info: [string, string][] = [

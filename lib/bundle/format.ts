@@ -10,14 +10,21 @@ import {
   sha256HexSchema,
   signedCaptureSchema,
 } from '../schema';
+import { LIMITS, isNameFor } from './names';
 
 export const SIDECAR_SCHEMA = 'exhibit.sidecar/1';
 export const SIGNATURE_SCHEMA = 'exhibit.bundle-signature/1';
 
 export const sidecarSchema = z.object({
   schema: z.literal(SIDECAR_SCHEMA),
-  /** The control whose folder holds this copy; null under data/untagged/. */
+  /** The control whose folder holds this copy; null under data/untagged/ and data/requests/. */
   filedUnder: controlIdSchema.nullable(),
+  /**
+   * Only in a copy under data/requests/: the auditor's request id this copy answers, and the
+   * sample's label when it sits in the sample's sub-folder (null for the request as a whole).
+   * Outside the signed capture record, like `filedUnder`: filing is the bundle's, not the capture's.
+   */
+  filedUnderRequest: z.object({ ref: z.string().min(1), sampleLabel: z.string().min(1).nullable() }).optional(),
   /** File names in the sidecar's own folder. */
   files: z.object({
     image: z.string().min(1),
@@ -97,9 +104,29 @@ export const REQUIRED_BAG_INFO = [
   BAG_INFO_LABELS.signingKeyFingerprint,
 ] as const;
 
-/** Where captures live in the payload: data/controls/<folder>/… and data/untagged/…. */
+/** Where captures live in the payload: data/controls/<folder>/…, data/untagged/… and data/requests/<request>/[<sample>/]…. */
 export function isEvidenceFolder(path: string): boolean {
-  return /^data\/controls\/[^/]+\/[^/]+$/.test(path) || /^data\/untagged\/[^/]+$/.test(path);
+  return /^data\/controls\/[^/]+\/[^/]+$/.test(path) || /^data\/untagged\/[^/]+$/.test(path) || /^data\/requests\/[^/]+\/([^/]+\/)?[^/]+$/.test(path);
+}
+
+/**
+ * The filing rule of request folders: a sidecar under data/requests/<request>/ names that request
+ * (its folder's name follows from the id), under …/<request>/<sample>/ also that sample, and is
+ * filed under no control; a sidecar elsewhere names no request. `undefined`: the path is not a
+ * request folder and the sidecar names no request (the control and untagged rules apply).
+ */
+export function requestFilingProblem(path: string, sc: Pick<Sidecar, 'filedUnder' | 'filedUnderRequest'>): string | null | undefined {
+  const m = /^data\/requests\/([^/]+)\/(?:([^/]+)\/)?[^/]+$/.exec(path);
+  const req = sc.filedUnderRequest;
+  if (!m) return req ? `names request ${req.ref} but is not in a request folder (data/requests/…).` : undefined;
+  if (!req) return 'is in a request folder but names no request (filedUnderRequest).';
+  if (sc.filedUnder !== null) return `is in a request folder but is filed under control ${sc.filedUnder}.`;
+  const [, requestSeg, sampleSeg] = m;
+  if (!isNameFor(requestSeg!, req.ref, LIMITS.requestFolder, 'request')) return `is filed under request ${req.ref}, whose folder is not ${requestSeg}.`;
+  if (sampleSeg === undefined && req.sampleLabel !== null) return `is filed under sample ${req.sampleLabel} of request ${req.ref}, but sits in the request's own folder.`;
+  if (sampleSeg !== undefined && req.sampleLabel === null) return `is filed under request ${req.ref} as a whole, but sits in a sample's folder (${sampleSeg}).`;
+  if (sampleSeg !== undefined && !isNameFor(sampleSeg, req.sampleLabel!, LIMITS.sampleFolder, 'sample')) return `is filed under sample ${req.sampleLabel} of request ${req.ref}, whose folder is not ${sampleSeg}.`;
+  return null;
 }
 
 export function folderOf(path: string): string {

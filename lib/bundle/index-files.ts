@@ -2,10 +2,11 @@
 // file that needs no network and no script (its Content-Security-Policy forbids both); every
 // string that came from a captured page or a person is escaped and isolated from bidirectional
 // tricks, so a page title full of markup or a right-to-left override stays visible text.
+import type { CoverageCell } from '../periods/coverage';
+import type { ReadinessBundleData } from '../readiness/export';
 import { formatWallClock } from '../time';
-import type { CoverageRow } from './coverage';
 import { toCsv } from './csv';
-import type { BundleCapture, BundleControl } from './layout';
+import type { BundleCapture, BundleControl, Placement, RequestFolder } from './layout';
 
 export interface IndexModel {
   organization: string;
@@ -19,7 +20,9 @@ export interface IndexModel {
   volume: { index: number; count: number } | null;
   controls: readonly BundleControl[];
   captures: readonly BundleCapture[];
-  coverage: readonly CoverageRow[];
+  /** The whole export's coverage, exceptions and requests; null for a bag assembled without a library. */
+  readiness: ReadinessBundleData | null;
+  requests: readonly RequestFolder[];
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -74,7 +77,9 @@ nav ul{columns:2;padding-left:18px}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:12px}
 th,td{border:1px solid #e2e8f0;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#e2e8f0}
-.gap{background:#fee2e2;color:#991b1b;font-weight:600}.ok{background:#dcfce7}.na{color:#64748b}
+.gap{background:#fee2e2;color:#991b1b;font-weight:600}.ok{background:#dcfce7}.na{color:#64748b}.due{background:#fef9c3}
+.exc{outline:2px solid #b45309;outline-offset:-2px}.flag{color:#b45309;font-weight:600}
+table.requests td ul{margin:0;padding-left:16px}.overdue{color:#991b1b;font-weight:600}
 article.evidence{display:grid;grid-template-columns:330px 1fr;gap:12px;background:#fff;border:1px solid #e2e8f0;border-radius:6px;padding:10px;margin:10px 0}
 article.evidence img{max-width:320px;border:1px solid #cbd5e1}
 article.evidence dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0}
@@ -85,7 +90,7 @@ article.evidence dt{color:#475569}article.evidence dd{margin:0;overflow-wrap:any
 
 function evidenceCard(bc: BundleCapture, controlId: string | null): string {
   const c = bc.capture;
-  const placement = bc.placements.find((p) => p.controlId === controlId) ?? bc.placements[0]!;
+  const placement = bc.placements.find((p) => p.controlId === controlId && !p.request) ?? bc.placements[0]!;
   const image = fromData(placement.folder + placement.image);
   const thumb = bc.thumbnail
     ? `<a href="${href(image)}"><img src="${href(bc.thumbnail)}" alt="Thumbnail of capture ${escapeHtml(c.id)}" width="320" loading="lazy"></a>`
@@ -119,28 +124,87 @@ ${c.parts?.length ? `<dt>Full page</dt><dd>Saved in ${c.parts.length} parts, top
 </article>`;
 }
 
+const CELL_CLASS: Record<CoverageCell['state'], string> = { covered: 'ok', gap: 'gap', due: 'due', upcoming: 'na', 'not-applicable': 'na', none: 'na' };
+
+function cellText(c: CoverageCell): string {
+  const what = c.state === 'gap' ? 'GAP' : c.state === 'not-applicable' ? 'N/A' : c.state === 'upcoming' ? 'not begun' : c.state === 'due' ? `${c.count} (due)` : String(c.count);
+  const marks = [c.exception ? '<span class="flag">exception</span>' : '', c.flaggedCaptureIds?.length ? `<span class="flag">${c.flaggedCaptureIds.length} flagged</span>` : ''].filter(Boolean).join(' ');
+  return `<td class="${CELL_CLASS[c.state]}${c.exception || c.flaggedCaptureIds?.length ? ' exc' : ''}" title="${escapeHtml(`${c.start} to ${c.end}`)}">${escapeHtml(c.label)}: ${what}${marks ? `<br>${marks}` : ''}</td>`;
+}
+
+/** Per control and sub-period: counts, gaps, not-applicable marks (with reason and who) and exceptions, as the dashboard shows them. */
+function coverageSection(r: ReadinessBundleData, volume: IndexModel['volume']): string {
+  const rows = r.coverage.rows;
+  const gaps = rows.reduce((n, row) => n + row.gaps, 0);
+  const table = rows
+    .map((row) => `<tr><th scope="row">${t(row.controlId)}</th><td>${t(row.title)}${row.owner ? `<br>Owner: ${t(row.owner)}` : ''}</td><td>${escapeHtml(row.cadence)}</td><td>${row.total}${row.gaps ? `, <span class="overdue">${row.gaps} GAP${row.gaps === 1 ? '' : 's'}</span>` : ''}</td>${row.cells.map(cellText).join('')}</tr>`)
+    .join('\n');
+  const na = rows.flatMap((row) => row.cells.filter((c) => c.notApplicable).map((c) => `<tr><td>${t(row.controlId)}</td><td>${escapeHtml(c.label)}</td><td>${t(c.notApplicable!.reason)}</td><td>${t(c.notApplicable!.by)}</td><td>${escapeHtml(c.notApplicable!.at)}</td></tr>`));
+  return `<p>Captures per control in each sub-period of the audit period (${volume && volume.count > 1 ? 'the whole export, across all volumes; ' : ''}days in ${escapeHtml(r.coverage.period.timeZone)}, as of ${escapeHtml(r.coverage.asOf)}), counted over the library's evidence for the period exactly as Exhibit's dashboard counts it. GAP marks a sub-period that ended without evidence where the control's cadence expects some; N/A one recorded as not applicable. ${gaps} gap${gaps === 1 ? '' : 's'} in all. Also in <a href="coverage.csv">coverage.csv</a>.</p>
+${rows.length ? `<table><tbody>\n${table}\n</tbody></table>` : '<p class="none">No controls in this export.</p>'}
+${na.length ? `<h3>Recorded as not applicable</h3>\n<table><thead><tr><th>Control</th><th>Sub-period</th><th>Reason</th><th>Recorded by</th><th>At (UTC)</th></tr></thead><tbody>\n${na.join('\n')}\n</tbody></table>` : ''}`;
+}
+
+/** Every exception of the period, never filtered: what did not operate as described, and what was done. */
+function exceptionsSection(r: ReadinessBundleData): string {
+  const rows = r.exceptions.map((e) => {
+    const what = e.kind === 'capture'
+      ? `Capture <code>${escapeHtml(e.captureId)}</code> (${t(e.title)}, ${escapeHtml(e.capturedAt)})${e.controlIds.length ? `<br>Controls: ${e.controlIds.map((id) => t(id)).join(', ')}` : ''}`
+      : `Control ${t(e.controlId)}${e.title ? ` (${t(e.title)})` : ''}, ${escapeHtml(e.subPeriod)}`;
+    return `<tr><td>${what}</td><td>${t(e.description)}</td><td>${t(e.remediation)}</td><td>${t(e.by)}</td><td>${escapeHtml(e.at)}</td></tr>`;
+  });
+  return `<section id="exceptions"><h2>Exceptions</h2>
+<p>Every exception recorded for the period — on a capture, or on a control's sub-period — whatever this export selected. Also in <a href="exceptions.csv">exceptions.csv</a>.</p>
+${rows.length ? `<table><thead><tr><th>Capture or control and sub-period</th><th>Description</th><th>Remediation</th><th>Recorded by</th><th>At (UTC)</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>` : '<p class="none">No exceptions were recorded for this period.</p>'}
+</section>`;
+}
+
+function captureLinks(bcs: readonly BundleCapture[], pick: (bc: BundleCapture) => Placement | undefined): string {
+  const items = bcs.flatMap((bc) => {
+    const p = pick(bc);
+    return p ? [`<li><a href="${href(fromData(p.folder + p.image))}">${t(bc.capture.title)}</a> · ${escapeHtml(bc.capture.capturedAt)} · <a href="${href(fromData(p.folder + p.sidecar))}">record</a></li>`] : [];
+  });
+  return items.length ? `<ul>${items.join('')}</ul>` : '';
+}
+
+/** The auditor's request list: each request's status and the captures answering it, in data/requests/<id>/. */
+function requestsSection(requests: readonly RequestFolder[], captures: readonly BundleCapture[], volume: IndexModel['volume']): string {
+  const rows = requests.map((rf) => {
+    const r = rf.request;
+    const own = captureLinks(captures, (bc) => bc.placements.find((p) => p.folder === rf.folder));
+    const samples = rf.samples
+      .map((s) => `<li>Sample ${t(s.label)} (<code>${escapeHtml(s.folder)}</code>): ${s.captureIds.length ? `${s.captureIds.length} capture${s.captureIds.length === 1 ? '' : 's'}` : '<span class="overdue">none yet</span>'}${captureLinks(captures, (bc) => bc.placements.find((p) => p.folder === s.folder))}</li>`)
+      .join('');
+    const left = rf.attached - rf.exported;
+    const note = left > 0 ? `<p class="flag">${left} of ${rf.attached} answering capture${rf.attached === 1 ? ' is' : 's are'} not in this export (left out by its selection of controls, systems or untagged captures).</p>` : '';
+    const elsewhere = volume && volume.count > 1 ? '<p class="none">Captures in other volumes of this export are listed in their own index.html.</p>' : '';
+    return `<tr><th scope="row">${t(r.ref)}</th><td>${t(r.text)}</td><td>${escapeHtml(r.status)}${r.submittedAt ? `<br>${escapeHtml(r.submittedAt)} by ${t(r.submittedBy)}` : ''}</td><td>${r.dueDate ? escapeHtml(r.dueDate) : '<span class="none">—</span>'}${r.overdue ? '<br><span class="overdue">overdue</span>' : ''}</td><td>${t(r.owner)}</td><td>${r.controlIds.map((id) => t(id)).join(', ') || '<span class="none">—</span>'}</td><td><code>${escapeHtml(rf.folder)}</code> · ${rf.exported} capture${rf.exported === 1 ? '' : 's'}${note}${own}${samples ? `<ul>${samples}</ul>` : ''}${elsewhere}</td></tr>`;
+  });
+  return `<section id="requests"><h2>Requests</h2>
+<p>The auditor's request list for this period. Each request's captures are copied into its folder under <code>data/requests/</code>, a sample's into a sub-folder; status as recorded in Exhibit. Also in <a href="requests.csv">requests.csv</a>.</p>
+<table class="requests"><thead><tr><th>Request</th><th>Description</th><th>Status</th><th>Due</th><th>Owner</th><th>Controls</th><th>Evidence</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>
+</section>`;
+}
+
 export function renderIndexHtml(m: IndexModel): string {
   const periodText = m.period.start === m.period.end ? m.period.start : `${m.period.start} to ${m.period.end}`;
   const byControl = new Map<string, BundleCapture[]>();
   const untagged: BundleCapture[] = [];
   for (const bc of m.captures) {
     for (const p of bc.placements) {
+      if (p.request) continue;
       if (p.controlId === null) untagged.push(bc);
       else byControl.set(p.controlId, [...(byControl.get(p.controlId) ?? []), bc]);
     }
   }
   const controlAnchor = new Map(m.controls.map((c, i) => [c.id, `control-${i + 1}`]));
 
-  const coverageByControl = new Map<string, CoverageRow[]>();
-  for (const r of m.coverage) coverageByControl.set(r.controlId, [...(coverageByControl.get(r.controlId) ?? []), r]);
-  const coverage = [...coverageByControl]
-    .map(([id, rows]) => {
-      const cells = rows
-        .map((r) => `<td class="${r.status === 'GAP' ? 'gap' : r.status === 'OK' ? 'ok' : 'na'}">${escapeHtml(r.bucket.label)}: ${r.status === 'GAP' ? 'GAP' : String(r.captures)}</td>`)
-        .join('');
-      return `<tr><th scope="row">${t(id)}</th><td>${t(rows[0]!.controlTitle)}</td><td>${escapeHtml(rows[0]!.cadence)}</td>${cells}</tr>`;
-    })
-    .join('\n');
+  const readiness = m.readiness;
+  const coverage = readiness ? coverageSection(readiness, m.volume) : '<p class="none">This bag was assembled outside an Exhibit library: no coverage was computed.</p>';
+  const exceptions = readiness ? exceptionsSection(readiness) : '';
+  const requests = m.requests.length ? requestsSection(m.requests, m.captures, m.volume) : '';
 
   const sections = m.controls
     .map((c) => {
@@ -185,15 +249,18 @@ ${items.map((bc) => evidenceCard(bc, c.id)).join('\n') || '<p class="none">No ev
 <main>
 <p class="how">Every file of this bundle is listed with its SHA-256 in <code>manifest-sha256.txt</code> (a BagIt 1.0 bag), and <code>signature.json</code> signs the tag manifest with the key above. Each capture's JSON record carries its own signature from the moment of capture. Check it all with <code>npx exhibit verify &lt;bundle.zip&gt;</code> or any BagIt validator, and compare the key fingerprint with the one the team gave you directly.</p>
 <nav><h2>Contents</h2><ul>
-<li><a href="#coverage">Coverage by control and ${m.controls.some((c) => c.cadence === 'quarterly') ? 'month or quarter' : 'month'}</a></li>
+<li><a href="#coverage">Coverage by control and sub-period</a>${readiness ? ` (${readiness.coverage.rows.reduce((n, r) => n + r.gaps, 0)} gaps)` : ''}</li>
+${readiness ? `<li><a href="#exceptions">Exceptions</a> (${readiness.exceptions.length})</li>` : ''}
+${m.requests.length ? `<li><a href="#requests">Requests</a> (${m.requests.length})</li>` : ''}
 ${m.controls.map((c) => `<li><a href="#${controlAnchor.get(c.id)}">${t(c.id)} — ${t(c.title)}</a> (${(byControl.get(c.id) ?? []).length})</li>`).join('\n')}
 ${untagged.length ? `<li><a href="#untagged">Untagged captures</a> (${untagged.length})</li>` : ''}
 <li><a href="#all">Every capture's metadata</a> (${m.captures.length})</li>
 </ul></nav>
 <section id="coverage"><h2>Coverage</h2>
-<p>Captures per control in each ${m.volume && m.volume.count > 1 ? 'sub-period across all volumes of this export' : 'sub-period'}; GAP marks a month (or quarter, for quarterly controls) without evidence. Also in <a href="coverage.csv">coverage.csv</a>.</p>
-${coverage ? `<table><tbody>\n${coverage}\n</tbody></table>` : '<p class="none">No controls in this export.</p>'}
+${coverage}
 </section>
+${exceptions}
+${requests}
 ${sections}
 ${untagged.length ? `<section id="untagged"><h2>Untagged captures</h2>\n${untagged.map((bc) => evidenceCard(bc, null)).join('\n')}\n</section>` : ''}
 <section id="all"><h2>Every capture's metadata</h2>
@@ -234,11 +301,11 @@ export const INDEX_CSV_HEADER = [
   'signing_key_fingerprint',
 ] as const;
 
-/** One row per capture and control it is filed under (one row with an empty control for untagged captures). */
+/** One row per capture and control it is filed under (one row with an empty control for untagged captures); request copies are in requests.csv. */
 export function indexCsv(captures: readonly BundleCapture[], controls: readonly BundleControl[]): string {
   const titles = new Map(controls.map((c) => [c.id, c.title]));
   const rows = captures.flatMap((bc) =>
-    bc.placements.map((p) => {
+    bc.placements.filter((p) => !p.request).map((p) => {
       const c = bc.capture;
       return [
         p.controlId ?? '',

@@ -1,7 +1,10 @@
 // Where every capture goes in the bag: one copy under data/controls/<control>/ for each
-// selected control it is tagged with, or data/untagged/ when it has none; a shared thumbnail in
-// data/thumbnails/. Names are decided here, once, so the index, the CSV and the zip agree.
+// selected control it is tagged with, or data/untagged/ when it has none; one more under
+// data/requests/<request>/ (or its <sample>/ sub-folder) for each request of the auditor's list it
+// answers; a shared thumbnail in data/thumbnails/. Names are decided here, once, so the index,
+// the CSVs and the zip agree.
 import type { AnnotationEvent, AnnotationState, Cadence, Control, PublicKeyJwk, SignedCapture } from '../schema';
+import type { BundleRequest } from '../readiness/export';
 import { LIMITS, UniqueNames, captureBaseName, safeSegment } from './names';
 
 export interface SignerInfo {
@@ -13,8 +16,10 @@ export interface SignerInfo {
 }
 
 export interface Placement {
-  /** null: filed under data/untagged/. */
+  /** null: filed under data/untagged/, or under a request. */
   controlId: string | null;
+  /** Set for a copy under data/requests/: the request id, and the sample's label in a sample's sub-folder. */
+  request: { ref: string; sampleLabel: string | null } | null;
   /** Path from the bag root to the folder, with a trailing slash. */
   folder: string;
   stem: string;
@@ -52,6 +57,18 @@ export interface BundleControl {
   folder: string;
 }
 
+/** A request of the auditor's list and where its captures are in the bag. */
+export interface RequestFolder {
+  request: BundleRequest;
+  /** Path from the bag root, with a trailing slash: data/requests/<safe id>/. */
+  folder: string;
+  samples: { id: string; label: string; folder: string; captureIds: string[] }[];
+  /** Captures answering the request that are in this export (as a whole or for a sample). */
+  exported: number;
+  /** Captures answering it, in this export or not. */
+  attached: number;
+}
+
 export interface LayoutInput {
   capture: SignedCapture;
   annotation: AnnotationState;
@@ -74,8 +91,8 @@ export function partSuffixes(capture: Pick<SignedCapture, 'parts'>): string[] {
 export function layOut(
   inputs: readonly LayoutInput[],
   controls: ReadonlyMap<string, Control>,
-  options: { controlFilter?: ReadonlySet<string>; includeUntagged: boolean },
-): { captures: BundleCapture[]; controls: BundleControl[] } {
+  options: { controlFilter?: ReadonlySet<string>; includeUntagged: boolean; requests?: readonly BundleRequest[] },
+): { captures: BundleCapture[]; controls: BundleControl[]; requests: RequestFolder[] } {
   const sorted = [...inputs].sort((a, b) => (a.capture.capturedAt < b.capture.capturedAt ? -1 : a.capture.capturedAt > b.capture.capturedAt ? 1 : a.capture.id < b.capture.id ? -1 : 1));
   const folderNames = new UniqueNames();
   const folders = new Map<string, { folder: string; names: UniqueNames }>();
@@ -104,18 +121,50 @@ export function layOut(
   for (const id of [...allTagged].sort()) folderFor(id);
   const untagged = { folder: 'data/untagged/', names: new UniqueNames() };
 
+  // Request folders in list order, each sample's sub-folder claimed in its request's folder before
+  // any capture file, so a sample label cannot take a capture's name or the other way round.
+  const requestNames = new UniqueNames();
+  const requestTargets = new Map<string, { ref: string; sampleLabel: string | null; folder: string; names: UniqueNames }[]>();
+  const target = (captureId: string, t: { ref: string; sampleLabel: string | null; folder: string; names: UniqueNames }) => {
+    const list = requestTargets.get(captureId) ?? [];
+    list.push(t);
+    requestTargets.set(captureId, list);
+  };
+  const selected = new Set(sorted.filter((i) => includeCapture(i, options)).map((i) => i.capture.id));
+  const requests: RequestFolder[] = (options.requests ?? []).map((request) => {
+    const folder = `data/requests/${requestNames.claim(safeSegment(request.ref, LIMITS.requestFolder, 'request'), '', LIMITS.requestFolder)}/`;
+    const names = new UniqueNames();
+    const samples = request.samples.map((s) => ({
+      id: s.id,
+      label: s.label,
+      folder: `${folder}${names.claim(safeSegment(s.label, LIMITS.sampleFolder, 'sample'), '', LIMITS.sampleFolder)}/`,
+      captureIds: s.captureIds,
+    }));
+    for (const id of request.captureIds) if (selected.has(id)) target(id, { ref: request.ref, sampleLabel: null, folder, names });
+    for (const s of samples) {
+      const sampleNames = new UniqueNames();
+      for (const id of s.captureIds) if (selected.has(id)) target(id, { ref: request.ref, sampleLabel: s.label, folder: s.folder, names: sampleNames });
+    }
+    const all = new Set([...request.captureIds, ...request.samples.flatMap((s) => s.captureIds)]);
+    return { request, folder, samples, exported: [...all].filter((id) => selected.has(id)).length, attached: all.size };
+  });
+
   const captures: BundleCapture[] = [];
   for (const input of sorted) {
+    if (!selected.has(input.capture.id)) continue;
     const ids = input.annotation.controlIds.filter((id) => !options.controlFilter || options.controlFilter.has(id)).sort();
-    if (ids.length === 0 && !options.includeUntagged) continue;
     const base = captureBaseName(input.capture);
     const partExts = partSuffixes(input.capture);
     const exts = ['.png', '.json', ...input.tableBlobs.map((_, i) => `_table-${i + 1}.csv`), ...partExts];
-    const targets = ids.length ? ids.map((id) => ({ controlId: id as string | null, ...folderFor(id) })) : [{ controlId: null, ...untagged }];
-    const placements = targets.map(({ controlId, folder, names }) => {
+    const targets = [
+      ...(ids.length ? ids.map((id) => ({ controlId: id as string | null, request: null, ...folderFor(id) })) : [{ controlId: null, request: null, ...untagged }]),
+      ...(requestTargets.get(input.capture.id) ?? []).map((t) => ({ controlId: null, request: { ref: t.ref, sampleLabel: t.sampleLabel }, folder: t.folder, names: t.names })),
+    ];
+    const placements = targets.map(({ controlId, request, folder, names }): Placement => {
       const stem = names.claimStem(base, exts, LIMITS.baseName + 14);
       return {
         controlId,
+        request,
         folder,
         stem,
         image: `${stem}.png`,
@@ -135,5 +184,10 @@ export function layOut(
     });
   }
   usedControls.sort((a, b) => a.id.localeCompare(b.id));
-  return { captures, controls: usedControls };
+  return { captures, controls: usedControls, requests };
+}
+
+/** In the selection: tagged with a selected control, or untagged (or tagged only with others) when untagged captures are wanted. */
+function includeCapture(input: LayoutInput, options: { controlFilter?: ReadonlySet<string>; includeUntagged: boolean }): boolean {
+  return options.includeUntagged || input.annotation.controlIds.some((id) => !options.controlFilter || options.controlFilter.has(id));
 }

@@ -16,6 +16,9 @@ const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u17b4\u17
 export const LIMITS = {
   topFolder: 60,
   controlFolder: 40,
+  /** data/requests/<request>/<sample>/: the two together stay within a control folder's 40 plus a capture name's bound. */
+  requestFolder: 32,
+  sampleFolder: 24,
   /** A capture's base name; the longest suffixes added to it are "_table-99.csv" and "_part-99.png". */
   baseName: 86,
   system: 24,
@@ -115,6 +118,23 @@ export class UniqueNames {
       }
     }
   }
+}
+
+/**
+ * Whether `segment` is a name UniqueNames could have given `raw` (made safe with `max` and
+ * `fallback`): the safe name itself, or it cut short with "-2", "-3"… after a collision. The
+ * verifier uses it to check that a request folder's name follows from the request id its sidecars
+ * name, without knowing the other names in the bag.
+ */
+export function isNameFor(segment: string, raw: string, max: number, fallback: string): boolean {
+  const safe = safeSegment(raw, max, fallback);
+  const key = collisionKey(segment);
+  if (key === collisionKey(safe)) return true;
+  const m = /-([2-9]|[1-9][0-9]+)$/.exec(segment);
+  if (!m) return false;
+  // What UniqueNames.claim makes of the name with that suffix.
+  const stem = cut(safe, max - m[0].length).replace(/[-. ]+$/, '') || 'x';
+  return key === collisionKey(`${stem}${m[0]}`);
 }
 
 /** "exhibit-<org>-<period>": the bag's top folder. */

@@ -13,7 +13,7 @@ import {
   parseTagFile,
   tagValue,
 } from './bagit';
-import { BAG_INFO_LABELS, REQUIRED_BAG_INFO, bundleSignatureSchema, folderOf, isEvidenceFolder, sidecarSchema, type BundleSignature, type Sidecar } from './format';
+import { BAG_INFO_LABELS, REQUIRED_BAG_INFO, bundleSignatureSchema, folderOf, isEvidenceFolder, requestFilingProblem, sidecarSchema, type BundleSignature, type Sidecar } from './format';
 import { ZipBagSource, type BagSource } from './source';
 import { DEFAULT_ZIP_LIMITS, ZipError, inlineRangeChecksummer, type ByteSource, type RangeChecksummer, type ZipLimits } from './zip-read';
 
@@ -399,7 +399,10 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
       problem(path, 'annotation-mismatch', `the tags or note of capture ${cap.id} do not follow from its annotation history.`);
     }
     const underUntagged = path.startsWith('data/untagged/');
-    if (underUntagged ? sc.filedUnder !== null : sc.filedUnder === null || !sc.annotation.controlIds.includes(sc.filedUnder)) {
+    const requestFiling = requestFilingProblem(path, sc);
+    if (requestFiling !== undefined) {
+      if (requestFiling) problem(path, 'annotation-mismatch', requestFiling);
+    } else if (underUntagged ? sc.filedUnder !== null : sc.filedUnder === null || !sc.annotation.controlIds.includes(sc.filedUnder)) {
       problem(path, 'annotation-mismatch', underUntagged ? 'is filed as untagged but names a control.' : `is filed under a control (${sc.filedUnder ?? 'none'}) the capture is not tagged with.`);
     }
 

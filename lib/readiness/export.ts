@@ -4,6 +4,7 @@
 // for the bundle's formula-safe CSV writer; the bundle decides file names and layout.
 import type { ExhibitDB } from '../db';
 import { ExhibitError } from '../errors';
+import type { Period } from '../schema';
 import { coverageForPeriod, type CoverageReport } from '../periods/coverage';
 import { listRequests, type RequestView } from '../requests/store';
 import { listExceptions, type ExceptionItem } from './exceptions';
@@ -103,10 +104,34 @@ function toBundleRequest(view: RequestView): BundleRequest {
   };
 }
 
+export interface ReadinessScope {
+  now?: Date;
+  /** Coverage rows for these controls only (built-in criteria included whether or not they have evidence). */
+  controlIds?: ReadonlySet<string>;
+  /** Whether to read the period's request list (an ad-hoc date range has none). Default true. */
+  withRequests?: boolean;
+}
+
 export async function readinessForBundle(db: ExhibitDB, periodId: string, now = new Date()): Promise<ReadinessBundleData> {
   const period = await db.periods.get(periodId);
   if (!period) throw new ExhibitError('not-found', 'That audit period does not exist.');
-  const [coverage, exceptions, views] = await Promise.all([coverageForPeriod(db, period, { now }), listExceptions(db, period), listRequests(db, periodId, now)]);
+  return readinessForPeriod(db, period, { now });
+}
+
+/**
+ * The same report the dashboard shows, for a stored period or for a transient one standing for an
+ * ad-hoc date range. A control filter keeps only those controls' rows; exceptions are never
+ * filtered out (an exception is shown with the evidence, whatever was selected).
+ */
+export async function readinessForPeriod(db: ExhibitDB, period: Period, scope: ReadinessScope = {}): Promise<ReadinessBundleData> {
+  const now = scope.now ?? new Date();
+  const filter = scope.controlIds;
+  const [full, exceptions, views] = await Promise.all([
+    coverageForPeriod(db, period, { now, criteria: filter ? 'all' : 'tagged' }),
+    listExceptions(db, period),
+    scope.withRequests === false ? Promise.resolve([]) : listRequests(db, period.id, now),
+  ]);
+  const coverage = filter ? { ...full, rows: full.rows.filter((r) => filter.has(r.controlId)) } : full;
   const requests = views.map(toBundleRequest);
   return {
     coverage,
@@ -116,4 +141,9 @@ export async function readinessForBundle(db: ExhibitDB, periodId: string, now = 
     requests,
     requestsCsv: requests.length ? requestsCsv(requests) : null,
   };
+}
+
+/** A period object for an ad-hoc export range: same cadence rules, same zone, never stored. */
+export function transientPeriod(range: { name: string; start: string; end: string; timeZone: string }, now = new Date()): Period {
+  return { id: '00000000000000000000000000', name: range.name, kind: range.start === range.end ? 'type1' : 'type2', start: range.start, end: range.end, timeZone: range.timeZone, createdAt: now.toISOString(), createdBy: '' };
 }

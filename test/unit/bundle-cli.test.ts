@@ -44,7 +44,7 @@ describe('exhibit verify', () => {
   it('exits 0 for a good zip and for its extracted folder, with a summary', async () => {
     const r = await run('verify', zipPath, '--expect-key', fingerprint);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^OK .*3 captures, 16 payload files/);
+    expect(r.out).toMatch(/^OK .*3 captures, 17 payload files/);
     const f = await run('verify', folder);
     expect(f.code).toBe(0);
   });

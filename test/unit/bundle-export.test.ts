@@ -20,7 +20,7 @@ describe('export', () => {
     const top = 'exhibit-Acme-Corp-2026-01-01-to-2026-03-31/';
     expect(names.every((n) => n.startsWith(top))).toBe(true);
     const rel = names.map((n) => n.slice(top.length)).sort();
-    expect(rel).toEqual(expect.arrayContaining(['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt', 'signature.json', 'data/index.html', 'data/index.csv', 'data/coverage.csv']));
+    expect(rel).toEqual(expect.arrayContaining(['bagit.txt', 'bag-info.txt', 'manifest-sha256.txt', 'tagmanifest-sha256.txt', 'signature.json', 'data/index.html', 'data/index.csv', 'data/coverage.csv', 'data/exceptions.csv']));
     // a is under both of its controls, b under CC8.1, c untagged; the capture from 2025 is outside the range.
     expect(rel).toContain('data/controls/CC6.2/20260115T100000Z_Okta_people-okta.png');
     expect(rel).toContain('data/controls/AC-01/20260115T100000Z_Okta_people-okta.json');
@@ -97,10 +97,13 @@ describe('export', () => {
     // One row per capture and control: a twice, b once, c (untagged) once.
     expect(csv.trim().split('\r\n')).toHaveLength(1 + 4);
     expect(csv).not.toMatch(/(^|,)"[=+\-@\t\r]/m);
+    // Coverage is the dashboard's: continuous controls have no gaps, quarterly ones count by quarter.
     const coverage = get('data/coverage.csv');
-    expect(coverage).toContain('"AC-01","Quarterly access review","quarterly","2026-Q1","2026-01-01","2026-03-31","1","OK"');
-    expect(coverage).toContain('"CC8.1","Changes are authorised, tested, approved and tracked","continuous","2026-03","2026-03-01","2026-03-31","0","GAP"');
-    expect(coverage).toContain('"CC6.2","Users are registered and authorised before access","continuous","2026-01","2026-01-01","2026-01-31","1","OK"');
+    expect(coverage).toContain('"AC-01","Quarterly access review","ciso@acme.example","quarterly","CC6.2","2026-Q1","Q1 2026","2026-01-01","2026-03-31","UTC","1","covered","false"');
+    expect(coverage).toContain('"CC8.1","Changes are authorised, tested, approved and tracked","","continuous","CC8.1","2026-03","Mar 2026","2026-03-01","2026-03-31","UTC","0","none","false"');
+    expect(coverage).toContain('"CC6.2","Users are registered and authorised before access","","continuous","CC6.2","2026-01","Jan 2026","2026-01-01","2026-01-31","UTC","1","covered","false"');
+    expect(get('data/exceptions.csv').startsWith('"kind","control_id","sub_period","capture_id"')).toBe(true);
+    expect([...files.keys()].some((n) => n.includes('/data/requests'))).toBe(false);
   });
 
   it('filters by control and system, leaving untagged captures out', async () => {

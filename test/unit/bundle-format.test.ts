@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { BAGIT_TXT, decodeManifestPath, encodeManifestPath, formatManifest, formatTagFile, parseManifest, parseTagFile, payloadOxum } from '@/lib/bundle/bagit';
-import { coverageRows, subPeriods } from '@/lib/bundle/coverage';
+import { isEvidenceFolder, requestFilingProblem } from '@/lib/bundle/format';
 import { csvCell, neutraliseCell, toCsv } from '@/lib/bundle/csv';
 import { escapeHtml } from '@/lib/bundle/index-files';
-import { UniqueNames, bundleFileName, captureBaseName, compactUtc, safeSegment, titleSlug, topFolderName } from '@/lib/bundle/names';
+import { LIMITS, UniqueNames, bundleFileName, isNameFor, captureBaseName, compactUtc, safeSegment, titleSlug, topFolderName } from '@/lib/bundle/names';
 
 describe('names safe on Windows, macOS and Linux', () => {
   it.each([
@@ -103,38 +103,46 @@ describe('BagIt text files', () => {
   });
 });
 
-describe('coverage', () => {
-  it('cuts a range into months or quarters, clipped to the range', () => {
-    expect(subPeriods('2026-02-15', '2026-04-10', 'month').map((b) => [b.label, b.from, b.to])).toEqual([
-      ['2026-02', '2026-02-15', '2026-02-28'],
-      ['2026-03', '2026-03-01', '2026-03-31'],
-      ['2026-04', '2026-04-01', '2026-04-10'],
-    ]);
-    expect(subPeriods('2025-11-01', '2026-04-30', 'quarter').map((b) => [b.label, b.from, b.to])).toEqual([
-      ['2025-Q4', '2025-11-01', '2025-12-31'],
-      ['2026-Q1', '2026-01-01', '2026-03-31'],
-      ['2026-Q2', '2026-04-01', '2026-04-30'],
-    ]);
-    expect(subPeriods('2026-01-01', '2026-12-31', 'period')).toHaveLength(1);
+describe('request folders', () => {
+  it('a folder name follows from a request id, also after a collision suffix', () => {
+    const names = new UniqueNames();
+    const first = names.claim(safeSegment('PBC/1', LIMITS.requestFolder, 'request'), '', LIMITS.requestFolder);
+    const second = names.claim(safeSegment('PBC:1', LIMITS.requestFolder, 'request'), '', LIMITS.requestFolder);
+    expect([first, second]).toEqual(['PBC-1', 'PBC-1-2']);
+    expect(isNameFor(first, 'PBC/1', LIMITS.requestFolder, 'request')).toBe(true);
+    expect(isNameFor(second, 'PBC:1', LIMITS.requestFolder, 'request')).toBe(true);
+    expect(isNameFor('PBC-2', 'PBC-1', LIMITS.requestFolder, 'request')).toBe(false);
+    expect(isNameFor('PBC-1-2', 'PBC-10', LIMITS.requestFolder, 'request')).toBe(false);
+    const long = 'R'.repeat(80);
+    const cut = new UniqueNames();
+    cut.claim(safeSegment(long, LIMITS.requestFolder, 'request'), '', LIMITS.requestFolder);
+    const suffixed = cut.claim(safeSegment(long, LIMITS.requestFolder, 'request'), '', LIMITS.requestFolder);
+    expect(suffixed).toHaveLength(LIMITS.requestFolder);
+    expect(isNameFor(suffixed, long, LIMITS.requestFolder, 'request')).toBe(true);
+    expect(isNameFor('_CON', 'CON', LIMITS.requestFolder, 'request')).toBe(true);
   });
-  it('counts by the period’s own calendar days and marks gaps', () => {
-    const rows = coverageRows(
-      [
-        { id: 'M', title: 'monthly', cadence: 'monthly' },
-        { id: 'Q', title: 'quarterly', cadence: 'quarterly' },
-        { id: 'E', title: 'per event', cadence: 'per-event' },
-      ],
-      // 23:30 UTC on 31 January is already 1 February in Berlin.
-      [{ controlId: 'M', capturedAt: '2026-01-31T23:30:00.000Z' }, { controlId: 'Q', capturedAt: '2026-02-10T10:00:00.000Z' }],
-      { start: '2026-01-01', end: '2026-02-28', timeZone: 'Europe/Berlin' },
-    );
-    expect(rows.map((r) => `${r.controlId} ${r.bucket.label} ${r.captures} ${r.status}`)).toEqual([
-      'M 2026-01 0 GAP',
-      'M 2026-02 1 OK',
-      'Q 2026-Q1 1 OK',
-      'E 2026-01 0 NONE',
-      'E 2026-02 0 NONE',
-    ]);
+
+  it.each([
+    ['data/requests/PBC-1/a.json', { filedUnder: null, filedUnderRequest: { ref: 'PBC-1', sampleLabel: null } }, null],
+    ['data/requests/PBC-1/Jane/a.json', { filedUnder: null, filedUnderRequest: { ref: 'PBC-1', sampleLabel: 'Jane' } }, null],
+    ['data/controls/CC6.2/a.json', { filedUnder: 'CC6.2', filedUnderRequest: undefined }, undefined],
+    ['data/requests/PBC-2/a.json', { filedUnder: null, filedUnderRequest: { ref: 'PBC-1', sampleLabel: null } }, /whose folder is not PBC-2/],
+    ['data/requests/PBC-1/a.json', { filedUnder: null, filedUnderRequest: undefined }, /names no request/],
+    ['data/requests/PBC-1/a.json', { filedUnder: 'CC6.2', filedUnderRequest: { ref: 'PBC-1', sampleLabel: null } }, /filed under control CC6.2/],
+    ['data/requests/PBC-1/a.json', { filedUnder: null, filedUnderRequest: { ref: 'PBC-1', sampleLabel: 'Jane' } }, /request's own folder/],
+    ['data/requests/PBC-1/Jane/a.json', { filedUnder: null, filedUnderRequest: { ref: 'PBC-1', sampleLabel: null } }, /sample's folder/],
+    ['data/requests/PBC-1/Bob/a.json', { filedUnder: null, filedUnderRequest: { ref: 'PBC-1', sampleLabel: 'Jane' } }, /whose folder is not Bob/],
+    ['data/untagged/a.json', { filedUnder: null, filedUnderRequest: { ref: 'PBC-1', sampleLabel: null } }, /not in a request folder/],
+  ] as const)('filing rule for %s', (path, sc, expected) => {
+    const got = requestFilingProblem(path, sc as Parameters<typeof requestFilingProblem>[1]);
+    if (expected === null || expected === undefined) expect(got).toBe(expected);
+    else expect(got).toMatch(expected);
+  });
+
+  it('counts sample sub-folders as evidence folders, nothing deeper', () => {
+    expect(isEvidenceFolder('data/requests/PBC-1/a.png')).toBe(true);
+    expect(isEvidenceFolder('data/requests/PBC-1/Jane/a.png')).toBe(true);
+    expect(isEvidenceFolder('data/requests/PBC-1/Jane/x/a.png')).toBe(false);
   });
 });
 
