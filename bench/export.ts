@@ -3,7 +3,7 @@
 // and 5,000 captures; and `exhibit verify` (the CLI, a Node process) against hashing the same zip
 // with Node's crypto. Both baselines run in the same run, interleaved with the measured runs.
 import { execFile } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CDPSession } from '@playwright/test';
@@ -113,7 +113,8 @@ async function peakMemory<T>(cdp: CDPSession, pids: number[], work: () => Promis
 export const exportCase: BenchCase = async (ctx) => {
   const b = bench(ctx);
   // Quick: two small sizes, so every measurement (memory growth included) runs.
-  const sizes = ctx.quick ? [20, 40] : [1_000, 5_000];
+  // EXHIBIT_BENCH_EXPORT_SIZES=1000,2000 (two sizes) narrows a run while profiling; the case proper is 1,000 and 5,000.
+  const sizes = process.env.EXHIBIT_BENCH_EXPORT_SIZES ? process.env.EXHIBIT_BENCH_EXPORT_SIZES.split(',').map(Number) : ctx.quick ? [20, 40] : [1_000, 5_000];
   const runs = ctx.quick ? 1 : 3;
   const cdp = await ctx.bench.context().newCDPSession(ctx.bench);
   const pids = extensionProcesses(ctx.exhibit.profileDir);
@@ -137,7 +138,11 @@ export const exportCase: BenchCase = async (ctx) => {
       for (let r = 0; r < runs; r++) {
         base.push(await b.readAndHash(1));
         base4.push(await b.readAndHash(4));
+        // EXHIBIT_BENCH_CPU_PROFILE=<file>: a CPU profile (DevTools format) of the bench page during the first export.
+        const profile = process.env.EXHIBIT_BENCH_CPU_PROFILE && r === 0 && count === sizes[0] ? process.env.EXHIBIT_BENCH_CPU_PROFILE : null;
+        if (profile) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'));
         const m = await peakMemory(cdp, pids, () => b.export());
+        if (profile) writeFileSync(profile, JSON.stringify((await cdp.send('Profiler.stop')).profile));
         exports.push(m.result);
         heap = Math.max(heap, m.heapPeak);
         proc = Math.max(proc, m.processPeak);
@@ -257,6 +262,8 @@ export const verifyCase: BenchCase = async (ctx) => {
     const size = await copyKeptBundle(ctx, zip);
     if (statSync(zip).size !== made.zipBytes || size !== made.zipBytes) throw new Error(`copied ${statSync(zip).size} of ${made.zipBytes} bytes`);
     ctx.log(`exported ${count} captures from the extension: ${(size / MB).toFixed(0)} MB`);
+    // For profiling the CLI by hand: EXHIBIT_BENCH_KEEP_ZIP=<path> keeps a copy of the bundle.
+    if (process.env.EXHIBIT_BENCH_KEEP_ZIP) copyFileSync(zip, process.env.EXHIBIT_BENCH_KEEP_ZIP);
     // Once each, untimed: the file in the page cache and tsx's transform cache warm for both.
     await timed(['-e', HASH_SCRIPT, zip]);
     await timed([BIN, 'verify', zip]);

@@ -16,6 +16,11 @@ export interface ChecksumService {
    * returned array afterwards, never the one passed in.
    */
   sum(bytes: Uint8Array): Promise<{ bytes: Uint8Array } & Checksums>;
+  /**
+   * The checksums and size of a Blob's bytes, read where the sums are computed (a worker): the
+   * caller's thread never holds the bytes. Several may run at once.
+   */
+  sumBlob(blob: Blob): Promise<Checksums & { size: number }>;
   /** The same for ranges of one buffer (a window of a zip being read back), which it takes over. */
   readonly ranges: RangeChecksummer;
   close(): void;
@@ -24,6 +29,10 @@ export interface ChecksumService {
 /** Checksums on the calling thread. */
 export const inlineChecksums: ChecksumService = {
   sum: async (bytes) => ({ bytes, crc32: crc32(bytes), sha256: await sha256Hex(bytes) }),
+  sumBlob: async (blob) => {
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    return { crc32: crc32(bytes), sha256: await sha256Hex(bytes), size: bytes.length };
+  },
   ranges: inlineRangeChecksummer(sha256Hex),
   close: () => undefined,
 };
@@ -40,7 +49,8 @@ export async function checksumService(): Promise<ChecksumService> {
     return inlineChecksums;
   }
   let next = 0;
-  const waiting = new Map<number, { resolve: (r: { buffer: ArrayBuffer; sums: Checksums[] }) => void; reject: (e: Error) => void }>();
+  type Reply = { buffer?: ArrayBuffer; sums: (Checksums & { size: number })[] };
+  const waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   const failAll = (message: string) => {
     for (const w of waiting.values()) w.reject(new Error(message));
     waiting.clear();
@@ -57,24 +67,25 @@ export async function checksumService(): Promise<ChecksumService> {
     event.preventDefault();
     failAll(`The checksum worker failed: ${event.message || 'unknown error'}`);
   };
-  const send = (buffer: ArrayBuffer, ranges?: ChecksumRequest['ranges']) => {
-    const id = next++;
-    return new Promise<{ buffer: ArrayBuffer; sums: Checksums[] }>((resolve, reject) => {
-      waiting.set(id, { resolve, reject });
-      const request: ChecksumRequest = { id, buffer, ...(ranges ? { ranges } : {}) };
-      worker.postMessage(request, [buffer]);
+  const send = (request: ChecksumRequest) =>
+    new Promise<Reply>((resolve, reject) => {
+      waiting.set(request.id, { resolve, reject });
+      worker.postMessage(request, 'buffer' in request ? [request.buffer] : []);
     });
-  };
   const service: ChecksumService = {
     async sum(bytes) {
       // Only a whole buffer can be transferred: a view of a larger one is copied first.
       const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
-      const { buffer, sums } = await send(own.buffer as ArrayBuffer);
-      return { bytes: new Uint8Array(buffer), ...sums[0]! };
+      const { buffer, sums } = await send({ id: next++, buffer: own.buffer as ArrayBuffer });
+      return { bytes: new Uint8Array(buffer!), crc32: sums[0]!.crc32, sha256: sums[0]!.sha256 };
+    },
+    async sumBlob(blob) {
+      const { crc32, sha256, size } = (await send({ id: next++, blob })).sums[0]!;
+      return { crc32, sha256, size };
     },
     ranges: {
       parallel: 1,
-      sums: async (buffer, ranges) => (await send(buffer, [...ranges])).sums,
+      sums: async (buffer, ranges) => (await send({ id: next++, buffer, ranges: [...ranges] })).sums.map(({ crc32, sha256 }) => ({ crc32, sha256 })),
     },
     close() {
       worker.terminate();
@@ -84,8 +95,12 @@ export async function checksumService(): Promise<ChecksumService> {
   // A worker that cannot start (a missing file, a policy) fails only its messages: try one first,
   // and work inline if it does not answer correctly within a few seconds.
   const probe = new Uint8Array([0x61, 0x62, 0x63]);
-  const answer = await Promise.race([service.sum(probe.slice()).catch(() => null), new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
-  if (answer?.crc32 !== crc32(probe) || answer.sha256 !== (await sha256Hex(probe))) {
+  const [answer, blobAnswer] = await Promise.race([
+    Promise.all([service.sum(probe.slice()), service.sumBlob(new Blob([probe]))]).catch(() => [null, null] as const),
+    new Promise<readonly [null, null]>((r) => setTimeout(() => r([null, null]), 5000)),
+  ]);
+  const expected = await sha256Hex(probe);
+  if (answer?.crc32 !== crc32(probe) || answer.sha256 !== expected || blobAnswer?.crc32 !== crc32(probe) || blobAnswer.sha256 !== expected || blobAnswer.size !== 3) {
     service.close();
     return inlineChecksums;
   }

@@ -1,14 +1,14 @@
 // `exhibit verify <bundle.zip|folder> [--json] [--expect-key <fingerprint>]…`: the same verifier
 // the dashboard and import use, for auditors and scripts. Exit code 0 only when everything
 // verifies; 1 when the bundle fails or is refused; 2 for a usage error or an unreadable path.
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as zlib from 'node:zlib';
 import { FolderBagSource } from './folder-source';
-import { workerChecksummer } from './node-checksums';
-import { formatReport, refusal, verifyBag, verifyZipBlob, type VerifyResult } from './verify';
-import { ZipError, type ByteSource } from './zip-read';
+import { BufferPool, workerChecksummer } from './node-checksums';
+import { formatReport, refusal, verifyBag, verifyZipBlob, type VerifyOptions, type VerifyResult } from './verify';
+import { ZIP_WINDOW_BYTES, ZipError, type ByteSource } from './zip-read';
 
 const USAGE = `Usage: exhibit verify <bundle.zip | bundle folder> [--json] [--expect-key <fingerprint>]...
 
@@ -28,13 +28,13 @@ interface Io {
 
 const stdio: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
 
-/** Positioned reads of an open file, straight into fresh memory. */
-function fileByteSource(file: import('node:fs/promises').FileHandle, size: number): ByteSource {
+/** Positioned reads of an open file, into buffers of `pool` (which workers hand back once they have hashed them). */
+function fileByteSource(file: import('node:fs/promises').FileHandle, size: number, pool: BufferPool): ByteSource {
   return {
     size,
+    ownBuffers: true,
     async read(start, length) {
-      // Not zero-filled first (every byte is read into it), and never from Node's shared pool: its own buffer, so it can be transferred.
-      const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+      const out = pool.take(length);
       for (let done = 0; done < length; ) {
         const { bytesRead } = await file.read(out, done, length - done, start + done);
         if (bytesRead === 0) throw new ZipError('truncated', 'The archive ended while it was being read (was it changed meanwhile?).');
@@ -42,6 +42,17 @@ function fileByteSource(file: import('node:fs/promises').FileHandle, size: numbe
       }
       return out;
     },
+  };
+}
+
+/** ES256 signature checks with node:crypto on libuv's thread pool, off the thread that parses sidecars (WebCrypto's costs it more). */
+function nodeEs256(): NonNullable<VerifyOptions['verifyEs256']> {
+  const keys = new Map<string, KeyObject>();
+  return (jwk, signature, data) => {
+    const id = `${jwk.x}.${jwk.y}`;
+    let key = keys.get(id);
+    if (!key) keys.set(id, (key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' })));
+    return new Promise((resolve, reject) => verify('sha256', data, { key: key!, dsaEncoding: 'ieee-p1363' }, signature, (err, ok) => (err ? reject(err) : resolve(ok))));
   };
 }
 
@@ -93,16 +104,17 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
   let result: VerifyResult;
   if (info.isDirectory()) {
     try {
-      result = await verifyBag(await FolderBagSource.open(path), { expectKeys, sha256 });
+      result = await verifyBag(await FolderBagSource.open(path), { expectKeys, sha256, verifyEs256: nodeEs256() });
     } catch (err) {
       result = refusal(path, err, expectKeys);
     }
   } else {
     const file = await open(path, 'r');
     // Entries are checksummed on worker threads while this one reads on and checks signatures.
-    const checksummer = workerChecksummer() ?? undefined;
+    const pool = new BufferPool(ZIP_WINDOW_BYTES);
+    const checksummer = workerChecksummer(undefined, pool) ?? undefined;
     try {
-      result = await verifyZipBlob(fileByteSource(file, info.size), basename(path), { expectKeys, sha256, crc32, checksummer });
+      result = await verifyZipBlob(fileByteSource(file, info.size, pool), basename(path), { expectKeys, sha256, crc32, checksummer, verifyEs256: nodeEs256() });
     } finally {
       await checksummer?.close();
       await file.close();

@@ -23,7 +23,7 @@ import { toCsv } from './csv';
 import { bundleFileName, topFolderName } from './names';
 import { verifyZipBlob, type VerifyReport } from './verify';
 import { checksumService, inlineChecksums, type ChecksumService, type Checksums } from './checksums';
-import { zipStream } from './zip-write';
+import { zipParts, zipStream, type ZipWriteEntry } from './zip-write';
 import { ulid } from 'ulid';
 
 export interface ExportSelection {
@@ -288,7 +288,11 @@ export interface LoadedCapture {
 /** Reads the bytes of one capture's files. */
 export type CaptureLoader = (bc: BundleCapture) => Promise<LoadedCapture>;
 
-/** Reads from the library, refusing an image that no longer matches its signed hash. `checksums`: where CRC-32s and hashes are computed. */
+/**
+ * Reads from the library, refusing an image that no longer matches its signed hash. `checksums`:
+ * where CRC-32s and hashes are computed. The files come back as the library's Blobs, read (once)
+ * only where they are checksummed, a worker in the extension: the zip references them.
+ */
 export function libraryLoader(db: ExhibitDB, checksums: ChecksumService = inlineChecksums): CaptureLoader {
   return (bc) => loadCapture(db, bc, checksums);
 }
@@ -301,27 +305,30 @@ async function loadCapture(db: ExhibitDB, bc: BundleCapture, service: ChecksumSe
   const summed = await Promise.all(
     rows.map(async (row, i) => {
       if (!row) throw new ExhibitError('conflict', `The ${names[i]} of capture ${id} disappeared during the export; nothing was saved.`);
-      return service.sum(new Uint8Array(await row.blob.arrayBuffer()));
+      const sums = await service.sumBlob(row.blob);
+      // A Blob's bytes never change: the bytes summed are the bytes the zip will hold.
+      if (sums.size !== row.blob.size) throw new ExhibitError('conflict', `The ${names[i]} of capture ${id} could not be read in full; nothing was saved.`);
+      return { blob: row.blob, ...sums };
     }),
   );
   const image = summed[0]!;
-  if (image.bytes.length !== bc.capture.image.bytes || image.sha256 !== bc.capture.image.sha256) {
+  if (image.size !== bc.capture.image.bytes || image.sha256 !== bc.capture.image.sha256) {
     throw new ExhibitError('conflict', `The stored image of capture ${id} no longer matches the hash it was signed with (storage damage?); the export stopped and nothing was saved.`);
   }
   const parts = summed.slice(1, 1 + extraParts.length);
   for (let i = 0; i < extraParts.length; i++) {
     const signed = extraParts[i]!;
-    if (parts[i]!.bytes.length !== signed.bytes || parts[i]!.sha256 !== signed.sha256) {
+    if (parts[i]!.size !== signed.bytes || parts[i]!.sha256 !== signed.sha256) {
       throw new ExhibitError('conflict', `Part ${signed.index} of capture ${id} no longer matches the hash it was signed with (storage damage?); the export stopped and nothing was saved.`);
     }
   }
-  const rest = summed.slice(1 + extraParts.length).map((s) => s.bytes);
+  const rest = summed.slice(1 + extraParts.length).map((s) => s.blob);
   return {
-    image: image.bytes,
-    parts: parts.map((p) => p.bytes),
+    image: image.blob,
+    parts: parts.map((p) => p.blob),
     thumbnail: bc.thumbnail ? rest[0]! : null,
     tables: rest.slice(bc.thumbnail ? 1 : 0),
-    checksums: new Map(summed.map((s) => [s.bytes, { crc32: s.crc32, sha256: s.sha256 }])),
+    checksums: new Map(summed.map((s) => [s.blob, { crc32: s.crc32, sha256: s.sha256 }])),
   };
 }
 
@@ -330,14 +337,23 @@ const encoder = new TextEncoder();
 /** A file's SHA-256 (done or under way) and, where computed, its CRC-32. */
 type KnownSums = { sha256: string | Promise<string>; crc32?: number };
 
+type VolumeHooks = { signal?: AbortSignal; onFile?: () => void };
+
 /** The zip of one volume, as a stream. Errors (and `signal` aborting) end the stream with that error. */
-export function volumeStream(
-  load: CaptureLoader,
-  plan: ExportPlan,
-  volume: VolumePlan,
-  identity: ExportIdentity,
-  hooks: { signal?: AbortSignal; onFile?: () => void } = {},
-): ReadableStream<Uint8Array> {
+export function volumeStream(load: CaptureLoader, plan: ExportPlan, volume: VolumePlan, identity: ExportIdentity, hooks: VolumeHooks = {}): ReadableStream<Uint8Array> {
+  return zipStream(volumeEntries(load, plan, volume, identity, hooks));
+}
+
+/**
+ * The zip of one volume, as parts of a Blob in order (zipParts): the library's files go in as the
+ * Blobs they are, by reference, never through this thread's memory. Errors (and `signal`
+ * aborting) end the iteration with that error.
+ */
+export function volumeParts(load: CaptureLoader, plan: ExportPlan, volume: VolumePlan, identity: ExportIdentity, hooks: VolumeHooks = {}): AsyncGenerator<Uint8Array | Blob> {
+  return zipParts(volumeEntries(load, plan, volume, identity, hooks));
+}
+
+function volumeEntries(load: CaptureLoader, plan: ExportPlan, volume: VolumePlan, identity: ExportIdentity, hooks: VolumeHooks): AsyncGenerator<ZipWriteEntry> {
   const top = `${plan.topFolder}/`;
   const exportedAt = new Date(plan.exportedAt);
   const payload: { path: string; sha256: Promise<string> }[] = [];
@@ -360,12 +376,14 @@ export function volumeStream(
 
   async function* entries() {
     /** `known`: the bytes' SHA-256 (and CRC-32), when already computed or under way. */
-    const file = async (path: string, input: Uint8Array | string, lastModified: Date, isPayload: boolean, known?: KnownSums) => {
+    const file = async (path: string, input: FileBytes | string, lastModified: Date, isPayload: boolean, known?: KnownSums): Promise<ZipWriteEntry> => {
       checkAbort();
-      const bytes = typeof input === 'string' ? encoder.encode(input) : input;
+      let bytes = typeof input === 'string' ? encoder.encode(input) : input;
+      // A Blob the loader did not checksum is read here, and hashed like any array.
+      if (bytes instanceof Blob && known?.crc32 === undefined) bytes = new Uint8Array(await bytes.arrayBuffer());
       if (isPayload) {
-        payload.push({ path, sha256: Promise.resolve(known ? known.sha256 : (await startHash(bytes)).sha256) });
-        payloadBytes += bytes.length;
+        payload.push({ path, sha256: Promise.resolve(known ? known.sha256 : (await startHash(bytes as Uint8Array)).sha256) });
+        payloadBytes += bytes instanceof Blob ? bytes.size : bytes.length;
       }
       hooks.onFile?.();
       return { name: top + path, bytes, lastModified, crc32: known?.crc32 };
@@ -388,10 +406,10 @@ export function volumeStream(
       delete loads[i];
       const capturedAt = new Date(bc.capture.capturedAt);
       // Each file's hash is worked out once, however many folders the capture is filed in.
-      const sums = new Map<Uint8Array, KnownSums>(loaded.checksums ?? []);
-      const sumOf = async (bytes: Uint8Array): Promise<KnownSums> => {
+      const sums = new Map<FileBytes, KnownSums>(loaded.checksums ?? []);
+      const sumOf = async (bytes: FileBytes): Promise<KnownSums | undefined> => {
         let known = sums.get(bytes);
-        if (!known) sums.set(bytes, (known = await startHash(bytes)));
+        if (!known && bytes instanceof Uint8Array) sums.set(bytes, (known = await startHash(bytes)));
         return known;
       };
       for (let pi = 0; pi < bc.placements.length; pi++) {
@@ -473,13 +491,15 @@ export function volumeStream(
     };
     yield await file(SIGNATURE, `${JSON.stringify(signature, null, 2)}\n`, exportedAt, false);
   }
-  return zipStream(entries());
+  return entries();
 }
 
 /** Where volumes go: written (and kept hidden) first; delivered only once every volume verified. */
 export interface BundleSink {
   /** Writes the stream; returns the written bytes to read back. */
   write(fileName: string, stream: ReadableStream<Uint8Array>): Promise<Blob>;
+  /** Where the sink keeps a Blob: makes it of the parts (taken by reference), instead of `write`. */
+  writeParts?(fileName: string, parts: AsyncIterable<Uint8Array | Blob>): Promise<Blob>;
   /** Removes a written volume (after a failure). */
   discard(fileName: string): Promise<void>;
   /** Hands the verified volumes to the person (a download, or nothing when written in place). */
@@ -512,14 +532,17 @@ export async function runExport(
   try {
     for (const volume of plan.volumes) {
       progress('writing', volume.index);
-      const stream = volumeStream(libraryLoader(db, checksums), plan, volume, identity, {
+      const volumeHooks: VolumeHooks = {
         signal: hooks.signal,
         onFile: () => {
           filesDone++;
           progress('writing', volume.index);
         },
-      });
-      const blob = await sink.write(volume.fileName, stream);
+      };
+      const load = libraryLoader(db, checksums);
+      const blob = sink.writeParts
+        ? await sink.writeParts(volume.fileName, volumeParts(load, plan, volume, identity, volumeHooks))
+        : await sink.write(volume.fileName, volumeStream(load, plan, volume, identity, volumeHooks));
       written.push({ fileName: volume.fileName, blob });
       if (hooks.signal?.aborted) throw hooks.signal.reason ?? new DOMException('The export was cancelled.', 'AbortError');
       progress('checking', volume.index);
@@ -567,6 +590,13 @@ export function blobSink(deliver: (files: readonly { fileName: string; blob: Blo
   return {
     // The media type matters: without it Chromium sniffs the bytes and may save the zip as .txt.
     write: (_name, stream) => new Response(stream, { headers: { 'content-type': 'application/zip' } }).blob(),
+    // Small records gathered into arrays, and the library's own Blobs: a Blob of references, its
+    // images never copied (the browser reads them from IndexedDB's files when the zip is read).
+    async writeParts(_name, parts) {
+      const list: (Uint8Array | Blob)[] = [];
+      for await (const part of parts) list.push(part);
+      return new Blob(list as BlobPart[], { type: 'application/zip' });
+    },
     discard: async () => undefined,
     deliver,
   };

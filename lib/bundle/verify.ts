@@ -90,6 +90,8 @@ export interface VerifyOptions {
   crc32?: (bytes: Uint8Array) => number;
   /** Where the bytes of a zipped bag are checksummed: worker threads in the CLI, a Web Worker in the extension; by default `sha256` and `crc32` here. */
   checksummer?: RangeChecksummer;
+  /** Checks an ES256 signature (raw r‖s) over `data`; Node passes node:crypto's, run on its thread pool. Default: WebCrypto. */
+  verifyEs256?: (jwk: Sidecar['signer']['publicKeyJwk'], signature: Uint8Array, data: Uint8Array) => Promise<boolean>;
 }
 
 const KNOWN_TOP_FILES = new Set([BAGIT, BAG_INFO, PAYLOAD_MANIFEST, TAG_MANIFEST, SIGNATURE]);
@@ -137,24 +139,40 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
   // Capture signatures are checked as soon as each sidecar has been read (the ECDSA work runs while
   // later files are still being read and hashed); the results are taken up below, in path order.
   const keys = new Map<string, Promise<CryptoKey>>();
-  const verifyCapture = async (cap: Sidecar['capture'], jwk: Sidecar['signer']['publicKeyJwk']): Promise<boolean> => {
-    const id = `${jwk.x}.${jwk.y}`;
-    if (!keys.has(id)) keys.set(id, crypto.subtle.importKey('jwk', { ...jwk, ext: true }, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']));
+  const encoder = new TextEncoder();
+  /** Checks a capture's signature over its canonical record, which `canonical` receives (the same text identifies the record below). */
+  const verifyCapture = async (cap: Sidecar['capture'], jwk: Sidecar['signer']['publicKeyJwk'], canonical?: (text: string) => void): Promise<boolean> => {
+    const { signature, ...unsigned } = cap;
+    const text = canonicalJson(unsigned);
+    canonical?.(text);
     try {
-      const { signature, ...unsigned } = cap;
-      return await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, await keys.get(id)!, base64UrlDecode(signature.value) as BufferSource, new TextEncoder().encode(canonicalJson(unsigned)));
+      const value = base64UrlDecode(signature.value);
+      const data = encoder.encode(text);
+      if (options.verifyEs256) return await options.verifyEs256(jwk, value, data);
+      const id = `${jwk.x}.${jwk.y}`;
+      if (!keys.has(id)) keys.set(id, crypto.subtle.importKey('jwk', { ...jwk, ext: true }, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']));
+      return await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, await keys.get(id)!, value as BufferSource, data);
     } catch {
       return false;
     }
   };
-  const early = new Map<string, { parsed: ReturnType<typeof parseSidecar>; signature: Promise<boolean> | null }>();
-  const parseSidecar = (bytes: Uint8Array) => safeJson(text.decode(bytes), sidecarSchema);
+  /** What tells two records of one capture apart: the canonical record without its signature, then the signature. */
+  const recordKey = (unsignedCanonical: string, cap: Sidecar['capture']) => `${unsignedCanonical}\n${canonicalJson(cap.signature)}`;
+  // Each sidecar is parsed as soon as it is read and boiled down to a compact record of what the
+  // checks below need (SidecarRecord): a bundle of thousands of captures is checked without holding
+  // every parsed sidecar, unless the caller asked for them (`collectSidecars`).
+  const collect = options.collectSidecars !== false;
+  const early = new Map<string, { ok: false; error: string } | ({ ok: true } & SidecarRecord)>();
   const startSidecar = (path: string, bytes: Uint8Array) => {
     if (!path.startsWith('data/') || !path.endsWith('.json')) return false;
-    const parsed = parseSidecar(bytes);
-    const signature = parsed.ok ? verifyCapture(parsed.value.capture, parsed.value.signer.publicKeyJwk) : null;
-    signature?.catch(() => undefined);
-    early.set(path, { parsed, signature });
+    const parsed = safeJson(text.decode(bytes), sidecarSchema);
+    if (!parsed.ok) early.set(path, parsed);
+    else {
+      let key = '';
+      const signature = verifyCapture(parsed.value.capture, parsed.value.signer.publicKeyJwk, (unsigned) => (key = recordKey(unsigned, parsed.value.capture)));
+      signature.catch(() => undefined);
+      early.set(path, { ok: true, ...sidecarRecord(parsed.value, key, signature, collect) });
+    }
     return true;
   };
 
@@ -309,7 +327,7 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
 
   // Captures: every sidecar's record verifies with its signer's key, and its image matches the record.
   /** A capture saved in parts: every part the signed record lists is in the folder, with the signed bytes. */
-  function checkParts(path: string, folder: string, sc: Sidecar) {
+  function checkParts(path: string, folder: string, sc: CompactSidecar) {
     const cap = sc.capture;
     const signed = cap.parts ?? [];
     const files = sc.files.parts ?? [];
@@ -345,12 +363,11 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
   for (const path of [...early.keys()].sort()) {
     const pre = early.get(path)!;
     early.delete(path);
-    const parsed = pre.parsed;
-    if (!parsed.ok) {
-      problem(path, 'sidecar-invalid', `is not a valid capture sidecar: ${parsed.error}`);
+    if (!pre.ok) {
+      problem(path, 'sidecar-invalid', `is not a valid capture sidecar: ${pre.error}`);
       continue;
     }
-    const sc = parsed.value;
+    const sc = pre.sidecar;
     const folder = folderOf(path);
     const cap = sc.capture;
     const partFiles = sc.files.parts ?? [];
@@ -376,7 +393,7 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
     if (!keyOk) problem(path, 'key-mismatch', `the signer's public key does not have the fingerprint ${sc.signer.fingerprint} (key substitution).`);
     else if (cap.signingKeyFingerprint !== sc.signer.fingerprint || cap.signature.keyFingerprint !== sc.signer.fingerprint) {
       problem(path, 'key-mismatch', `capture ${cap.id} was signed by key ${cap.signingKeyFingerprint}, but the sidecar supplies key ${sc.signer.fingerprint}.`);
-    } else if (!(await (pre.signature ?? verifyCapture(cap, sc.signer.publicKeyJwk)))) {
+    } else if (!(await pre.signature)) {
       problem(path, 'capture-signature', `the signature of capture ${cap.id} does not verify: its record was changed after capture.`);
     }
     if (expectKeys.length && !expectKeys.includes(cap.signingKeyFingerprint)) {
@@ -392,10 +409,8 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
     }
     checkParts(path, folder, sc);
 
-    const folded = foldAnnotations(cap.id, sc.annotationHistory);
-    const foreign = sc.annotationHistory.find((e) => e.captureId !== cap.id);
-    if (foreign) problem(path, 'annotation-mismatch', `its annotation history holds event ${foreign.id} of another capture.`);
-    if (JSON.stringify(folded.controlIds) !== JSON.stringify([...sc.annotation.controlIds].sort()) || folded.note !== sc.annotation.note) {
+    if (pre.foreignEvent) problem(path, 'annotation-mismatch', `its annotation history holds event ${pre.foreignEvent} of another capture.`);
+    if (!pre.annotationFollows) {
       problem(path, 'annotation-mismatch', `the tags or note of capture ${cap.id} do not follow from its annotation history.`);
     }
     const underUntagged = path.startsWith('data/untagged/');
@@ -406,7 +421,7 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
       problem(path, 'annotation-mismatch', underUntagged ? 'is filed as untagged but names a control.' : `is filed under a control (${sc.filedUnder ?? 'none'}) the capture is not tagged with.`);
     }
 
-    const canonical = canonicalJson(cap);
+    const canonical = pre.recordKey;
     const earlier = byId.get(cap.id);
     if (earlier && earlier.canonical !== canonical) problem(path, 'capture-conflict', `holds a different record for capture ${cap.id} than ${earlier.path}.`);
     if (!earlier) {
@@ -415,7 +430,7 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
       s.captures++;
       signers.set(sc.signer.fingerprint, s);
     }
-    if (options.collectSidecars !== false) sidecars.push({ path, sidecar: sc });
+    if (pre.full) sidecars.push({ path, sidecar: pre.full });
   }
   for (const path of payload) {
     if (isEvidenceFolder(path) && path.endsWith('.png') && !referenced.has(path)) {
@@ -426,6 +441,50 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
   report.captureSigners = [...signers.values()];
   report.ok = problems.length === 0;
   return { report, sidecars };
+}
+
+/** The fields of a sidecar the checks of verifyBag read (the capture record only in part, the annotation history not at all). */
+export type CompactSidecar = Pick<Sidecar, 'filedUnder' | 'filedUnderRequest' | 'files'> & {
+  capture: Pick<Sidecar['capture'], 'id' | 'signingKeyFingerprint' | 'signature' | 'image' | 'parts'>;
+  signer: Pick<Sidecar['signer'], 'fingerprint' | 'publicKeyJwk' | 'name' | 'email'>;
+  annotation: Pick<Sidecar['annotation'], 'controlIds'>;
+};
+
+/** What verifyBag keeps of one parsed sidecar until every file has been read and hashed. */
+export interface SidecarRecord {
+  sidecar: CompactSidecar;
+  /** Identifies the signed record: two sidecars of one capture must agree on it. */
+  recordKey: string;
+  /** Whether the capture's signature verifies (under way). */
+  signature: Promise<boolean>;
+  /** The id of an annotation event of another capture in the history, if any. */
+  foreignEvent: string | null;
+  /** Whether the tags and note follow from the annotation history. */
+  annotationFollows: boolean;
+  /** The whole sidecar, only when the caller collects them. */
+  full?: Sidecar;
+}
+
+/** The compact record of a parsed sidecar: the annotation checks done at once, the rest kept small. */
+export function sidecarRecord(sc: Sidecar, recordKey: string, signature: Promise<boolean>, keepFull: boolean): SidecarRecord {
+  const cap = sc.capture;
+  const folded = foldAnnotations(cap.id, sc.annotationHistory);
+  const compact: CompactSidecar = {
+    filedUnder: sc.filedUnder,
+    ...(sc.filedUnderRequest ? { filedUnderRequest: sc.filedUnderRequest } : {}),
+    files: sc.files,
+    capture: { id: cap.id, signingKeyFingerprint: cap.signingKeyFingerprint, signature: cap.signature, image: cap.image, ...(cap.parts ? { parts: cap.parts } : {}) },
+    signer: { fingerprint: sc.signer.fingerprint, publicKeyJwk: sc.signer.publicKeyJwk, name: sc.signer.name, email: sc.signer.email },
+    annotation: { controlIds: sc.annotation.controlIds },
+  };
+  return {
+    sidecar: compact,
+    recordKey,
+    signature,
+    foreignEvent: sc.annotationHistory.find((e) => e.captureId !== cap.id)?.id ?? null,
+    annotationFollows: JSON.stringify(folded.controlIds) === JSON.stringify([...sc.annotation.controlIds].sort()) && folded.note === sc.annotation.note,
+    ...(keepFull ? { full: sc } : {}),
+  };
 }
 
 function safeJson<T>(raw: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }): { ok: true; value: T } | { ok: false; error: string } {

@@ -65,6 +65,11 @@ export interface ByteSource {
   read(start: number, length: number): Promise<Uint8Array>;
   /** The bytes as a Blob without copying them, where the source can (a Blob can). */
   slice?(start: number, end: number): Blob;
+  /**
+   * True when each array `read` returns is the only view of its ArrayBuffer (which may be longer,
+   * a reused buffer): the whole buffer can then be handed to a worker without copying the bytes.
+   */
+  readonly ownBuffers?: boolean;
 }
 
 export function blobByteSource(blob: Blob): ByteSource {
@@ -74,6 +79,9 @@ export function blobByteSource(blob: Blob): ByteSource {
     slice: (start, end) => blob.slice(start, end),
   };
 }
+
+/** The most bytes checkAll reads at once (unless one entry is larger): sources may size reusable buffers by it. */
+export const ZIP_WINDOW_BYTES = 8 * 1024 * 1024;
 
 /** Options for reading: `crc32` replaces the built-in CRC-32 (Node passes zlib's, several times faster). */
 export interface ZipReadOptions {
@@ -381,7 +389,7 @@ export class ZipArchive {
       signal?: AbortSignal;
     },
   ): Promise<void> {
-    const WINDOW = 8 * 1024 * 1024;
+    const WINDOW = ZIP_WINDOW_BYTES;
     const byOffset = [...this.entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
     const regionEnd = new Map<ZipEntry, number>();
     byOffset.forEach((e, i) => regionEnd.set(e, byOffset[i + 1]?.localHeaderOffset ?? this.directoryOffset));
@@ -439,8 +447,11 @@ export class ZipArchive {
           options.onEntry(e, { error: err as Error });
         }
       }
-      const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : bytes.slice().buffer;
-      const job = options.checksummer.sums(buffer, ranges.map(({ start, length }) => ({ start, length }))).then(
+      // The window's buffer is given away (to a worker) whole when nothing else can be using it; else a copy is.
+      const whole = bytes.buffer instanceof ArrayBuffer && (this.source.ownBuffers || (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength));
+      const buffer = whole ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+      const shift = whole ? bytes.byteOffset : 0;
+      const job = options.checksummer.sums(buffer, ranges.map(({ start, length }) => ({ start: start + shift, length }))).then(
         (sums) =>
           ranges.forEach(({ entry }, i) => {
             const sum = sums[i]!;

@@ -1,7 +1,8 @@
-// Writes a zip archive as a stream, for the export. Every entry is stored (method 0: PNGs and JPEGs
-// do not shrink, and a stored entry can be checked and sliced without inflating), and its bytes are
-// in memory when it is written, so its CRC-32 and size go straight into the local header: no data
-// descriptors, which some extractors handle badly. Entry names are UTF-8 (flag bit 11). Zip64
+// Writes a zip archive, for the export: as parts of a Blob (entries given as Blobs are referenced,
+// not copied) or as a stream. Every entry is stored (method 0: PNGs and JPEGs do not shrink, and a
+// stored entry can be checked and sliced without inflating), and its CRC-32 and size are known when
+// it is written, so they go straight into the local header: no data descriptors, which some
+// extractors handle badly. Entry names are UTF-8 (flag bit 11). Zip64
 // records are added only where a value does not fit: more than 65,534 entries, or offsets past
 // 4 GiB (an export streamed into a folder has no size limit). The CRC-32 is the slicing-by-8 one
 // the reader checks with, several times faster than a byte-at-a-time table loop.
@@ -10,7 +11,8 @@ import { crc32 } from './zip-read';
 export interface ZipWriteEntry {
   /** `/`-separated path inside the archive. */
   name: string;
-  bytes: Uint8Array;
+  /** The entry's bytes; a Blob (written by reference into a Blob archive) must come with its `crc32`. */
+  bytes: Uint8Array | Blob;
   lastModified: Date;
   /** The bytes' CRC-32, when already computed. */
   crc32?: number;
@@ -121,86 +123,104 @@ function endRecords(count: number, cdOffset: number, cdSize: number): Uint8Array
 }
 
 /**
- * The archive of `entries`, in order, as a byte stream. An error from `entries` (or cancelling
- * the stream) ends it with that error. Up to `highWaterMark` bytes are produced ahead of the reader.
+ * The archive of `entries`, in order, as parts to join in order: small records are gathered into
+ * arrays of about `chunkBytes`, and an entry of `largeBytes` or more (or any Blob) is yielded as
+ * it is, never copied. Built into a Blob (`new Blob(parts)`), an entry given as a Blob (a file in
+ * IndexedDB) is referenced, not read: its bytes pass through nobody's memory. A Blob entry needs
+ * its `crc32`. An error from `entries` ends the iteration with that error.
  */
-export function zipStream(entries: AsyncIterable<ZipWriteEntry>, options: { highWaterMark?: number; chunkBytes?: number } = {}): ReadableStream<Uint8Array> {
-  const iterator = entries[Symbol.asyncIterator]();
+export async function* zipParts(entries: AsyncIterable<ZipWriteEntry>, options: { chunkBytes?: number; largeBytes?: number } = {}): AsyncGenerator<Uint8Array | Blob> {
+  const chunkBytes = options.chunkBytes ?? 2 * 1024 * 1024;
+  const largeBytes = Math.min(options.largeBytes ?? 64 * 1024, chunkBytes);
   const written: Written[] = [];
   const seen = new Set<string>();
   let offset = 0;
-  let finished = false;
-  // Output leaves in chunks of about `chunkBytes`: every chunk costs the reader (a Response body
-  // writing into the browser's blob store) a round trip, and most entries are small.
-  const chunkBytes = options.chunkBytes ?? 2 * 1024 * 1024;
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
-  let enqueued = 0;
-
-  const flush = (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    if (pending.length === 0) return;
-    if (pending.length === 1) controller.enqueue(pending[0]!);
+  const joined = (): Uint8Array | null => {
+    if (pending.length === 0) return null;
+    let out: Uint8Array;
+    if (pending.length === 1) out = pending[0]!;
     else {
-      const joined = new Uint8Array(pendingBytes);
+      out = new Uint8Array(pendingBytes);
       let at = 0;
-      for (const p of pending) (joined.set(p, at), (at += p.length));
-      controller.enqueue(joined);
+      for (const p of pending) (out.set(p, at), (at += p.length));
     }
-    enqueued++;
     pending = [];
     pendingBytes = 0;
+    return out;
   };
-  const emit = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
-    if (bytes.length >= chunkBytes) {
-      flush(controller);
-      controller.enqueue(bytes);
-      enqueued++;
-      return;
-    }
+  /** Adds a small piece; returns a full chunk to yield, if one is. */
+  const add = (bytes: Uint8Array): Uint8Array | null => {
     pending.push(bytes);
     pendingBytes += bytes.length;
-    if (pendingBytes >= chunkBytes) flush(controller);
+    return pendingBytes >= chunkBytes ? joined() : null;
   };
 
-  const writeNext = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    const next = await iterator.next();
-    if (next.done) {
-      finished = true;
-      const cdOffset = offset;
-      let cdSize = 0;
-      for (const w of written) {
-        const header = centralHeader(w);
-        cdSize += header.length;
-        emit(controller, header);
-      }
-      emit(controller, endRecords(written.length, cdOffset, cdSize));
-      flush(controller);
-      controller.close();
-      return;
-    }
-    const { name, bytes, lastModified } = next.value;
-    if (bytes.length >= U32) throw new RangeError(`${name} is too large for one zip entry.`);
+  for await (const entry of entries) {
+    const { name, bytes, lastModified } = entry;
+    const size = bytes instanceof Blob ? bytes.size : bytes.length;
+    if (size >= U32) throw new RangeError(`${name} is too large for one zip entry.`);
+    if (bytes instanceof Blob && entry.crc32 === undefined) throw new Error(`${name} is given as a Blob without its CRC-32.`);
     const key = name.normalize('NFC').toLowerCase();
     if (seen.has(key)) throw new Error(`${name} would be written twice into the archive.`);
     seen.add(key);
-    const w: Written = { name: encoder.encode(name), crc: next.value.crc32 ?? crc32(bytes), size: bytes.length, offset, ...dosDateTime(lastModified) };
+    const w: Written = { name: encoder.encode(name), crc: entry.crc32 ?? crc32(bytes as Uint8Array), size, offset, ...dosDateTime(lastModified) };
     written.push(w);
     const header = localHeader(w);
-    emit(controller, header);
-    if (bytes.length) emit(controller, bytes);
-    offset += header.length + bytes.length;
-  };
+    offset += header.length + size;
+    if (bytes instanceof Blob || size >= largeBytes) {
+      add(header);
+      const before = joined();
+      if (before) yield before;
+      if (size) yield bytes;
+    } else {
+      const full = add(header);
+      if (full) yield full;
+      const fuller = size ? add(bytes) : null;
+      if (fuller) yield fuller;
+    }
+  }
+  const cdOffset = offset;
+  let cdSize = 0;
+  for (const w of written) {
+    const header = centralHeader(w);
+    cdSize += header.length;
+    const full = add(header);
+    if (full) yield full;
+  }
+  add(endRecords(written.length, cdOffset, cdSize));
+  yield joined()!;
+}
 
+/**
+ * The archive of `entries`, in order, as a byte stream (zipParts, with Blob entries read in). An
+ * error from `entries` (or cancelling the stream) ends it with that error. Up to `highWaterMark`
+ * bytes are produced ahead of the reader.
+ */
+export function zipStream(entries: AsyncIterable<ZipWriteEntry>, options: { highWaterMark?: number; chunkBytes?: number } = {}): ReadableStream<Uint8Array> {
+  const chunkBytes = options.chunkBytes ?? 2 * 1024 * 1024;
+  const parts = zipParts(entries, { chunkBytes });
+  // A Blob part is read in pieces of at most chunkBytes.
+  let blob: Blob | null = null;
+  let at = 0;
   return new ReadableStream<Uint8Array>(
     {
-      // A pull must enqueue before it returns, or the stream never pulls again: entries are taken
-      // until a chunk is full or the archive is finished.
       async pull(controller) {
-        const before = enqueued;
-        while (!finished && enqueued === before) await writeNext(controller);
+        if (!blob) {
+          const next = await parts.next();
+          if (next.done) return controller.close();
+          if (!(next.value instanceof Blob)) return controller.enqueue(next.value);
+          blob = next.value;
+          at = 0;
+        }
+        const end = Math.min(blob.size, at + chunkBytes);
+        controller.enqueue(new Uint8Array(await blob.slice(at, end).arrayBuffer()));
+        at = end;
+        if (at >= blob.size) blob = null;
       },
       async cancel(reason) {
-        await iterator.return?.(reason);
+        await parts.return(reason);
       },
     },
     { highWaterMark: options.highWaterMark ?? 4 * 1024 * 1024, size: (chunk) => chunk.byteLength },

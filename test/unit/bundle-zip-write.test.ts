@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
-import { zipStream, type ZipWriteEntry } from '@/lib/bundle/zip-write';
+import { zipParts, zipStream, type ZipWriteEntry } from '@/lib/bundle/zip-write';
 import { ZipArchive, crc32 } from '@/lib/bundle/zip-read';
 
 const when = new Date(2026, 0, 15, 10, 30, 42);
@@ -29,7 +29,7 @@ const random = (n: number, seed: number) => {
 
 describe('zipStream', () => {
   it('writes stored entries with UTF-8 names that JSZip, Python and the reader agree on', async () => {
-    const entries: ZipWriteEntry[] = [
+    const entries: (ZipWriteEntry & { bytes: Uint8Array })[] = [
       { name: 'bag/bagit.txt', bytes: new TextEncoder().encode('BagIt-Version: 1.0\n'), lastModified: when },
       { name: 'bag/data/controls/CC6.2/Zugriffsprüfung — 監査.png', bytes: random(3_000_000, 1), lastModified: when },
       { name: 'bag/data/empty.txt', bytes: new Uint8Array(), lastModified: when },
@@ -58,7 +58,8 @@ describe('zipStream', () => {
     }
   });
 
-  it('writes a Zip64 end record past 65,534 entries, and readers see every entry', async () => {
+  // (70,000 entries through three readers: slow on a busy machine.)
+  it('writes a Zip64 end record past 65,534 entries, and readers see every entry', { timeout: 60_000 }, async () => {
     const n = 70_000;
     async function* many() {
       for (let i = 0; i < n; i++) yield { name: `bag/data/f${i}.txt`, bytes: new TextEncoder().encode(String(i)), lastModified: when };
@@ -102,5 +103,60 @@ describe('zipStream', () => {
       { name: 'bag/a.png', bytes: random(10, 2), lastModified: when },
     ]));
     await expect(bytesOf(stream)).rejects.toThrow(/written twice/);
+  });
+});
+
+describe('zipParts', () => {
+  const mixed = (): ZipWriteEntry[] => {
+    const image = random(300_000, 7);
+    const thumb = random(5_000, 8);
+    return [
+      { name: 'bag/bagit.txt', bytes: new TextEncoder().encode('BagIt-Version: 1.0\n'), lastModified: when },
+      // Files of the library come as Blobs, with the CRC-32 the worker computed.
+      { name: 'bag/data/a.png', bytes: new Blob([image]), lastModified: when, crc32: crc32(image) },
+      { name: 'bag/data/a.json', bytes: new TextEncoder().encode('{"a":1}\n'), lastModified: when },
+      { name: 'bag/data/thumbnails/a.jpg', bytes: new Blob([thumb]), lastModified: when, crc32: crc32(thumb) },
+      { name: 'bag/data/big.bin', bytes: random(200_000, 9), lastModified: when },
+      { name: 'bag/data/empty.txt', bytes: new Uint8Array(), lastModified: when },
+    ];
+  };
+
+  it('yields Blob entries by reference and joins into the same bytes as the stream', async () => {
+    const entries = mixed();
+    const parts: (Uint8Array | Blob)[] = [];
+    for await (const p of zipParts(from(entries), { chunkBytes: 64 * 1024 })) parts.push(p);
+    // The Blobs themselves are parts: their bytes were never copied into the zip writer's arrays.
+    expect(parts).toContain(entries[1]!.bytes);
+    expect(parts).toContain(entries[3]!.bytes);
+    // An array entry of 64 KB or more is a part of its own too, not copied into a chunk.
+    expect(parts).toContain(entries[4]!.bytes);
+    const fromParts = new Uint8Array(await new Blob(parts as BlobPart[]).arrayBuffer());
+    const fromStream = await bytesOf(zipStream(from(entries), { chunkBytes: 64 * 1024 }));
+    expect(Buffer.compare(Buffer.from(fromParts), Buffer.from(fromStream))).toBe(0);
+    const archive = await ZipArchive.open(new Blob([fromParts as BlobPart]));
+    expect(archive.entries.map((e) => e.name)).toEqual(entries.map((e) => e.name));
+    for (const e of archive.entries) {
+      const given = entries.find((x) => x.name === e.name)!.bytes;
+      const want = given instanceof Blob ? new Uint8Array(await given.arrayBuffer()) : given;
+      expect(Buffer.compare(Buffer.from(await archive.read(e)), Buffer.from(want))).toBe(0);
+    }
+    const jszip = await JSZip.loadAsync(fromParts);
+    expect(Object.keys(jszip.files)).toHaveLength(entries.length);
+  });
+
+  it('streams a Blob entry larger than a chunk in chunk-sized pieces', async () => {
+    const big = random(300_000, 11);
+    const reader = zipStream(from([{ name: 'x.bin', bytes: new Blob([big]), lastModified: when, crc32: crc32(big) }]), { chunkBytes: 64 * 1024, highWaterMark: 0 }).getReader();
+    const sizes: number[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) sizes.push(r.value.length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(64 * 1024);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThan(300_000);
+  });
+
+  it('refuses a Blob entry without its CRC-32 (it would have to be read to write its header)', async () => {
+    const parts = zipParts(from([{ name: 'x.bin', bytes: new Blob([random(10, 1)]), lastModified: when }]));
+    await expect((async () => {
+      for await (const _ of parts) void _;
+    })()).rejects.toThrow(/without its CRC-32/);
   });
 });
