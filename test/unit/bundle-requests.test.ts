@@ -84,7 +84,7 @@ describe('request folders in bundles', () => {
     expect(requests[1]).toMatch(/^"PBC-1","Quarterly access review evidence","AC-01","2026-03-31","","evidence-attached","true","1",.*"data\/requests\/PBC-1\/","1"$/);
     // One of two samples answered: still open.
     expect(requests[2]).toMatch(/^"PBC-2",.*"open","true","2",".*","2","1","","","data\/requests\/PBC-2\/","2"$/);
-    expect(requests[3]).toMatch(/^"PBC-3","Firewall rules","CC6.6","2026-02-01","","open","true","0","","0","0","","","data\/requests\/PBC-3\/","0"$/);
+    expect(requests[3]).toMatch(/^"PBC-3","Firewall rules","CC6.6","2026-02-01","","open","true","0","","0","0","","","","0"$/);
 
     const html = text(files.get('data/index.html')!);
     expect(html).toContain('<section id="requests">');
@@ -139,7 +139,7 @@ describe('request folders in bundles', () => {
     expect(result.captures).toBe(0);
     const { files } = await bagFiles(zips[0]!.bytes);
     expect([...files.keys()].some((p) => p.startsWith('data/requests/'))).toBe(false);
-    expect(text(files.get('data/requests.csv')!)).toMatch(/"PBC-9","Backups","A1.2","2026-06-30","","evidence-attached","true","1",".*","0","0","","","data\/requests\/PBC-9\/","0"/);
+    expect(text(files.get('data/requests.csv')!)).toMatch(/"PBC-9","Backups","A1.2","2026-06-30","","evidence-attached","true","1",".*","0","0","","","","0"/);
     expect(text(files.get('data/index.html')!)).toContain('1 of 1 answering capture is not in this export');
   });
 
@@ -209,6 +209,24 @@ describe('request folders in bundles', () => {
     const source = await ZipBagSource.open(new Blob([(await rezip(edited)) as BlobPart]), 'edited.zip');
     const result = await verifyBag(source);
     expect(result.report.problems).toContainEqual(expect.objectContaining({ code: 'annotation-mismatch', message: 'is in a request folder but names no request (filedUnderRequest).' }));
+  });
+
+  it('splits into volumes that each verify, carry the whole requests.csv and hold their own captures’ copies', async () => {
+    const { db, period, ids } = await periodWithRequests([['PBC-1', 'one', 'CC6.2', '']]);
+    const seeded = [];
+    for (let i = 0; i < 4; i++) seeded.push(await seedCapture(db, { capturedAt: `2026-02-1${i}T15:00:00.000Z`, url: 'https://acme.okta.com/a', system: 'Okta', color: 20 * i }));
+    for (const c of seeded) await call(db, { type: 'requests.attach', requestId: ids['PBC-1'], captureId: c.id });
+    const { zips } = await exportZips(db, { periodId: period.id }, { now: NOW, maxVolumeBytes: 9_000 });
+    expect(zips.length).toBeGreaterThan(1);
+    let copies = 0;
+    for (const z of zips) {
+      const { report } = await verifyZipBlob(new Blob([z.bytes as BlobPart]), z.fileName);
+      expect(report.problems).toEqual([]);
+      const { files } = await bagFiles(z.bytes);
+      expect(text(files.get('data/requests.csv')!)).toMatch(/"PBC-1",.*"data\/requests\/PBC-1\/","4"/);
+      copies += [...files.keys()].filter((p) => p.startsWith('data/requests/PBC-1/') && p.endsWith('.json')).length;
+    }
+    expect(copies).toBe(4);
   });
 
   it('imports a bundle with request folders: each capture once, skipped the second time', async () => {
