@@ -11,6 +11,7 @@ import { startFixtureServer, type FixtureServer } from '../test/support/fixture-
 import { summarize, type CaseResult } from './stats';
 import { syncBench } from './sync';
 import { exportCase, verifyCase } from './export';
+import { popupCase } from './popup';
 
 export interface BenchContext {
   exhibit: LaunchedExtension;
@@ -199,6 +200,7 @@ export const CASES: Record<string, BenchCase> = {
   verify: verifyCase,
   storage: storageOverhead,
   coverage,
+  popup: popupCase,
   // Upload and pull of 500 captures against a local Ceph RGW (the sync engine runs in Node).
   sync: (ctx) => syncBench({ quick: ctx.quick, log: ctx.log }),
 };

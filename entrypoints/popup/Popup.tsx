@@ -2,39 +2,44 @@
 // It talks to the background only through messages and imports no database code, so it opens
 // fast. The capture itself runs in the background: closing the popup loses nothing, and the
 // outcome is shown again when the popup reopens within a minute.
-import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { lazy, Suspense, useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { browser } from 'wxt/browser';
 import { ControlPicker, type ControlOption } from '@/components/ControlPicker';
-import { CopyButton } from '@/components/CopyButton';
-import { formatAgo, hostOf, shortHash } from '@/components/format';
+import { formatAgo, hostOf } from '@/components/format';
 import { AlertIcon, CameraIcon, CheckIcon, ExternalIcon } from '@/components/icons';
 import { SafeText } from '@/components/SafeText';
 import { whyNotCapturable } from '@/lib/capture/uncapturable';
 import type { ResponseOf } from '@/lib/handlers';
 import { send } from '@/lib/messages';
+import { defaultSampleId } from '@/lib/requests/pick';
+import { RequestField } from './RequestField';
+import {
+  attachToRequest,
+  forgetPendingAttach,
+  loadRequestLists,
+  pendingAttachFor,
+  rememberedRequest,
+  rememberPendingAttach,
+  rememberRequest,
+  type AttachOutcome,
+  type RequestChoice,
+  type RequestLists,
+} from './requests';
+import type { Saved } from './SavedView';
+import { inTab, settingsReply, targetReply, type Target } from './startup';
+
+// The view after a capture is a chunk of its own, fetched when a capture starts.
+const loadSavedView = () => import('./SavedView');
+const SavedView = lazy(() => loadSavedView().then((m) => ({ default: m.SavedView })));
 
 type Settings = ResponseOf<'settings.get'>;
 type Job = NonNullable<ResponseOf<'capture.last'>>;
 
-interface Target {
-  id: number;
-  title: string;
-  url: string | undefined;
-}
-
-/** What the result view shows: from the `capture` reply, or rebuilt from `captures.get`. */
-interface Saved {
-  id: string;
-  sha256: string;
-  title: string;
-  url: string;
-  controlIds: string[];
-  note: string;
-}
-
-type Phase = { kind: 'ready' } | { kind: 'capturing' } | { kind: 'saved'; saved: Saved } | { kind: 'failed'; message: string };
+type Phase = { kind: 'ready' } | { kind: 'capturing' } | { kind: 'saved'; saved: Saved; attach: AttachOutcome | null } | { kind: 'failed'; message: string };
 
 const OUTCOME_WINDOW_MS = 60_000;
+const FIRST_RENDER_MARK = 'exhibit:popup-first-render';
+const INTERACTIVE_MARK = 'exhibit:popup-interactive';
 
 /** What the capture button takes: the visible part, the whole page, or an element or region the person picks. */
 type CaptureChoice = 'visible' | 'full-page' | 'pick';
@@ -50,18 +55,6 @@ function rememberedChoice(): CaptureChoice {
   const saved = localStorage.getItem(CHOICE_KEY);
   return CHOICES.some((c) => c.value === saved) ? (saved as CaptureChoice) : 'visible';
 }
-const params = new URLSearchParams(location.search);
-// `popup.html?tabId=N` targets tab N (automation and tests, see docs/messages.md); the popup
-// then runs in a tab of its own and must not close itself.
-const tabIdParam = params.get('tabId');
-const inTab = tabIdParam !== null || params.has('automation');
-
-async function findTarget(): Promise<Target> {
-  const tab = tabIdParam !== null ? await browser.tabs.get(Number(tabIdParam)) : (await browser.tabs.query({ active: true, currentWindow: true }))[0];
-  if (!tab?.id) throw new Error('There is no tab to capture in this window.');
-  return { id: tab.id, title: tab.title ?? '', url: tab.url };
-}
-
 function openDashboard(hash: string) {
   void browser.tabs.create({ url: browser.runtime.getURL(`/dashboard.html#${hash}`) });
   if (!inTab) window.close();
@@ -94,10 +87,35 @@ export function Popup() {
   const [redact, setRedact] = useState(() => localStorage.getItem(REDACT_KEY) === 'true');
   /** The background's job for the capture this popup started, while it runs. */
   const [running, setRunning] = useState<Job | null>(null);
+  const [requestChoice, setRequestChoice] = useState<RequestChoice | null>(rememberedRequest);
+  const [requestLists, setRequestLists] = useState<RequestLists>({ state: 'loading' });
+  /** Attaching the capture an earlier popup started (it closed while the person picked or redacted). */
+  const [laterAttach, setLaterAttach] = useState<AttachOutcome | null>(null);
+
+  function chooseRequest(next: RequestChoice | null) {
+    setRequestChoice(next);
+    rememberRequest(next);
+  }
+
+  /** (Re)loads a period's request list; a remembered sample already answered gives way to the next unanswered one. */
+  async function refreshRequests(periodId?: string) {
+    const lists = await loadRequestLists(periodId);
+    setRequestLists(lists);
+    if (lists.state !== 'ready') return;
+    setRequestChoice((choice) => {
+      const request = choice && lists.requests.find((r) => r.id === choice.requestId);
+      if (!choice || !request || !choice.sampleId) return choice;
+      const sampleId = defaultSampleId(request, choice.sampleId) ?? choice.sampleId;
+      if (sampleId === choice.sampleId) return choice;
+      rememberRequest({ ...choice, sampleId });
+      return { ...choice, sampleId };
+    });
+  }
 
   useEffect(() => {
-    findTarget().then(setTarget, (err: Error) => setTargetError(err.message));
-    send({ type: 'settings.get' }).then(setSettings, (err: Error) => setLoadError(err.message));
+    targetReply.then(setTarget, (err: Error) => setTargetError(err.message));
+    // Request lists are for later: they load once the capture button's own answers are in.
+    settingsReply.then(setSettings, (err: Error) => setLoadError(err.message)).finally(() => void refreshRequests(rememberedRequest()?.periodId));
     send({ type: 'controls.list' }).then(
       (r) => {
         setControls(r.controls);
@@ -132,23 +150,52 @@ export function Popup() {
       send({ type: 'capture.last' }).then((job) => {
         if (job?.state !== 'running') return;
         setRunning(job);
+        if (job.stage && requestChoice) rememberPendingAttach(job.id, requestChoice);
         if (job.stage && !inTab) window.close();
       }, () => undefined);
     }, 250);
     return () => clearInterval(timer);
-  }, [phase.kind]);
+  }, [phase.kind, requestChoice]);
+
+  // That earlier popup's capture, now saved: attach it to the request chosen for it.
+  useEffect(() => {
+    if (lastJob?.state === 'failed') forgetPendingAttach();
+    const pending = lastJob?.state === 'saved' && lastJob.captureId ? pendingAttachFor(lastJob.id) : null;
+    if (!pending || !lastJob?.captureId) return;
+    forgetPendingAttach();
+    void attachToRequest(lastJob.captureId, pending).then((outcome) => {
+      setLaterAttach(outcome);
+      void refreshRequests(pending.periodId);
+    });
+  }, [lastJob]);
 
   const blocked = target ? whyNotCapturable(target.url) : null;
   const canCapture = !!target && !!settings?.capturer && !blocked && phase.kind !== 'capturing' && lastJob?.state !== 'running';
+
+  // Performance marks for `npm run bench` (bench/popup.ts): first commit, and the first commit
+  // with the capture button enabled (effects run after React attached its handlers).
+  useEffect(() => {
+    performance.mark(FIRST_RENDER_MARK);
+  }, []);
+  useEffect(() => {
+    if (canCapture && performance.getEntriesByName(INTERACTIVE_MARK).length === 0) performance.mark(INTERACTIVE_MARK);
+  }, [canCapture]);
 
   async function capture(e?: FormEvent) {
     e?.preventDefault();
     if (!canCapture || !target) return;
     setPhase({ kind: 'capturing' });
     setLastJob(null);
+    setLaterAttach(null);
+    void loadSavedView();
+    const answers = requestChoice;
     try {
       const summary = await send({ type: 'capture', tabId: target.id, mode: choice === 'pick' ? 'element' : choice, redact, controlIds, note });
-      setPhase({ kind: 'saved', saved: { id: summary.id, sha256: summary.sha256, title: summary.title, url: summary.url, controlIds: summary.controlIds, note: summary.note } });
+      // The capture is saved whatever happens next; attaching it is one more message.
+      const attach = answers ? await attachToRequest(summary.id, answers) : null;
+      forgetPendingAttach();
+      setPhase({ kind: 'saved', saved: { id: summary.id, sha256: summary.sha256, title: summary.title, url: summary.url, controlIds: summary.controlIds, note: summary.note }, attach });
+      if (answers) void refreshRequests(answers.periodId);
     } catch (err) {
       setPhase({ kind: 'failed', message: (err as Error).message });
     }
@@ -157,7 +204,7 @@ export function Popup() {
   async function showJob(job: Job) {
     if (!job.captureId) return;
     try {
-      setPhase({ kind: 'saved', saved: await loadSaved(job.captureId) });
+      setPhase({ kind: 'saved', saved: await loadSaved(job.captureId), attach: null });
       setLastJob(null);
     } catch (err) {
       setPhase({ kind: 'failed', message: (err as Error).message });
@@ -187,16 +234,27 @@ export function Popup() {
       </header>
 
       {phase.kind === 'saved' ? (
-        <SavedView
-          saved={phase.saved}
-          controls={controls}
-          recent={recent}
-          onAgain={() => {
-            setPhase({ kind: 'ready' });
-            setControlIds([]);
-            setNote('');
-          }}
-        />
+        <Suspense fallback={<p className="muted">Opening the saved capture…</p>}>
+          <SavedView
+            saved={phase.saved}
+            controls={controls}
+            recent={recent}
+            openDashboard={openDashboard}
+            lists={requestLists}
+            attachOutcome={phase.attach}
+            requestChoice={requestChoice}
+            onAttached={(c) => {
+              chooseRequest(c);
+              void refreshRequests(c.periodId);
+            }}
+            onPeriod={(id) => void refreshRequests(id)}
+            onAgain={() => {
+              setPhase({ kind: 'ready' });
+              setControlIds([]);
+              setNote('');
+            }}
+          />
+        </Suspense>
       ) : (
         <>
           <section className="target" aria-label="Page to capture">
@@ -240,6 +298,17 @@ export function Popup() {
             </div>
           )}
           {lastJob && <LastOutcome job={lastJob} onShow={() => void showJob(lastJob)} />}
+          {laterAttach &&
+            (laterAttach.ok ? (
+              <p className="request-outcome" role="status">
+                <CheckIcon size={14} /> Last capture: {laterAttach.text}
+              </p>
+            ) : (
+              <div className="notice notice-error" role="alert">
+                <AlertIcon />
+                <p>{laterAttach.message}</p>
+              </div>
+            ))}
           {phase.kind === 'failed' && (
             <div className="notice notice-error" role="alert">
               <AlertIcon />
@@ -258,6 +327,7 @@ export function Popup() {
               </label>
               <textarea id="capture-note" className="textarea" rows={2} maxLength={20000} value={note} onChange={(e) => setNote(e.target.value)} onKeyDown={onNoteKey} placeholder="What this shows, e.g. Q4 access review" />
             </div>
+            <RequestField lists={requestLists} value={requestChoice} onChange={chooseRequest} onPeriod={(id) => void refreshRequests(id)} />
             <fieldset className="capture-mode">
               <legend className="field-label">Capture</legend>
               <div className="capture-mode-options">
@@ -382,105 +452,5 @@ function LastOutcome({ job, onShow }: { job: Job; onShow(): void }) {
         </button>
       </div>
     </div>
-  );
-}
-
-function SavedView({ saved, controls, recent, onAgain }: { saved: Saved; controls: ControlOption[]; recent: string[]; onAgain(): void }) {
-  const [thumbnail, setThumbnail] = useState<string | null>(null);
-  const [stored, setStored] = useState({ controlIds: saved.controlIds, note: saved.note });
-  const [controlIds, setControlIds] = useState(saved.controlIds);
-  const [note, setNote] = useState(saved.note);
-  const [status, setStatus] = useState<{ kind: 'saving' | 'saved' } | { kind: 'error'; message: string } | null>(null);
-
-  useEffect(() => {
-    send({ type: 'captures.image', id: saved.id, kind: 'thumbnail' }).then((img) => setThumbnail(`data:${img.mediaType};base64,${img.base64}`), () => undefined);
-  }, [saved.id]);
-
-  const dirty = note !== stored.note || controlIds.length !== stored.controlIds.length || controlIds.some((id) => !stored.controlIds.includes(id));
-
-  async function save(e: FormEvent) {
-    e.preventDefault();
-    setStatus({ kind: 'saving' });
-    try {
-      const result = await send({ type: 'annotate', captureId: saved.id, controlIds, note });
-      setStored({ controlIds: result.annotation.controlIds, note: result.annotation.note });
-      setStatus({ kind: 'saved' });
-    } catch (err) {
-      setStatus({ kind: 'error', message: (err as Error).message });
-    }
-  }
-
-  return (
-    <section className="saved" aria-labelledby="saved-title">
-      <div className="saved-head">
-        <span className="saved-check" aria-hidden="true">
-          <CheckIcon size={16} />
-        </span>
-        <div>
-          <h1 id="saved-title" className="saved-title">
-            Evidence saved
-          </h1>
-          <p className="saved-sub">Hashed, signed and stored in this browser.</p>
-        </div>
-      </div>
-      <div className="saved-card">
-        <div className="saved-thumb">{thumbnail ? <img src={thumbnail} alt="Thumbnail of the saved evidence" /> : <CameraIcon size={22} />}</div>
-        <div className="saved-facts">
-          <div className="saved-page">
-            <SafeText value={saved.title || saved.url} />
-          </div>
-          <dl>
-            <div>
-              <dt>SHA-256</dt>
-              <dd>
-                <code title={saved.sha256} aria-label="Short SHA-256">
-                  {shortHash(saved.sha256)}…
-                </code>
-                <CopyButton value={saved.sha256} label="Copy SHA-256" />
-              </dd>
-            </div>
-            <div>
-              <dt>ID</dt>
-              <dd>
-                <code aria-label="Capture id">{saved.id}</code>
-              </dd>
-            </div>
-          </dl>
-        </div>
-      </div>
-      <form className="capture-form" onSubmit={save} aria-label="Adjust tags and note">
-        <ControlPicker label="Controls" controls={controls} recent={recent} value={controlIds} onChange={setControlIds} placeholder="Search controls" />
-        <div className="field">
-          <label className="field-label" htmlFor="saved-note">
-            Note
-          </label>
-          <textarea id="saved-note" className="textarea" rows={2} maxLength={20000} value={note} onChange={(e) => setNote(e.target.value)} />
-        </div>
-        {status?.kind === 'error' && (
-          <div className="notice notice-error" role="alert">
-            <AlertIcon />
-            <p>{status.message}</p>
-          </div>
-        )}
-        <div className="saved-actions">
-          <button type="submit" className="button button-primary" disabled={!dirty || status?.kind === 'saving'}>
-            {status?.kind === 'saving' ? 'Saving…' : 'Save changes'}
-          </button>
-          {status?.kind === 'saved' && !dirty && (
-            <span className="saved-ok" role="status">
-              <CheckIcon /> Changes saved
-            </span>
-          )}
-        </div>
-      </form>
-      <div className="saved-nav">
-        <button type="button" className="button" onClick={onAgain}>
-          <CameraIcon size={16} /> New capture
-        </button>
-        <button type="button" className="button button-ghost" onClick={() => openDashboard(`/capture/${saved.id}`)}>
-          View in dashboard <ExternalIcon />
-        </button>
-      </div>
-    </section>
   );
 }

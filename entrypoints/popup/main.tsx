@@ -1,3 +1,5 @@
+// First: the popup's questions to the browser and the background leave before React renders.
+import './startup';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import '@/components/theme.css';
