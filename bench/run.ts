@@ -11,6 +11,8 @@ import { startFixtureServer, type FixtureServer } from '../test/support/fixture-
 import { summarize, type CaseResult } from './stats';
 import { syncBench } from './sync';
 import { exportCase, verifyCase } from './export';
+import { libraryFilterCase, libraryOpenCase } from './library';
+import { captureTransactionCase } from './capture-transaction';
 import { popupCase } from './popup';
 
 export interface BenchContext {
@@ -127,34 +129,6 @@ const fullPage: BenchCase = async (ctx) => {
   ];
 };
 
-/** Case 4: filter 100,000 captures by period + control + system. */
-const libraryFilter: BenchCase = async (ctx) => {
-  const count = ctx.quick ? 2_000 : 100_000;
-  const controlIds = Array.from({ length: 64 }, (_, i) => `CTL-${String(i + 1).padStart(2, '0')}`);
-  for (const id of controlIds) await send(ctx.bench, { type: 'controls.save', control: { id, title: `Control ${id}`, cadence: 'monthly' } });
-  const period = await send<{ id: string }>(ctx.bench, { type: 'periods.create', name: 'Q2', kind: 'type2', start: '2026-04-01', end: '2026-06-30', timeZone: 'UTC' });
-  ctx.log(`seeding ${count} captures…`);
-  const seeded = await ctx.bench.evaluate((o) => (globalThis as any).exhibitBench.seedCaptures(o), { count, images: 'light', controlIds, start: '2026-01-01', months: 12 });
-  ctx.log(`seeded ${seeded.seeded} in ${(seeded.ms / 1000).toFixed(1)} s`);
-  const runs = ctx.quick ? 5 : 25;
-  const ours = await ctx.bench.evaluate(([p, r]) => (globalThis as any).exhibitBench.timeListCaptures({ periodId: p, controlId: 'CTL-07', system: 'Okta', limit: 200 }, r), [period.id, runs] as const);
-  const base = await ctx.bench.evaluate(
-    (r) => (globalThis as any).exhibitBench.timeControlIndexThenFilter({ controlId: 'CTL-07', from: '2026-04-01T00:00:00.000Z', to: '2026-07-01T00:00:00.000Z', system: 'Okta' }, r),
-    runs,
-  );
-  if (ours.total !== base.total) throw new Error(`filter results disagree: ${ours.total} vs ${base.total}`);
-  return [
-    summarize({
-      name: `Library filter, period + control + system over ${count.toLocaleString('en')} captures (${ours.total} matches)`,
-      unit: 'ms',
-      samples: ours.samples,
-      baseline: base.samples,
-      baselineName: 'control index, then period and system in JS',
-      target: { absoluteAtMost: 20 },
-    }),
-  ];
-};
-
 /** Case 7: bytes stored per capture vs the PNG's own size. */
 const storageOverhead: BenchCase = async (ctx) => {
   await ctx.bench.evaluate(() => (globalThis as any).exhibitBench.clearAll());
@@ -196,7 +170,9 @@ export const CASES: Record<string, BenchCase> = {
   capture: captureOverhead,
   'full-page': fullPage,
   export: exportCase,
-  library: libraryFilter,
+  library: libraryFilterCase,
+  'library-open': libraryOpenCase,
+  'capture-tx': captureTransactionCase,
   verify: verifyCase,
   storage: storageOverhead,
   coverage,

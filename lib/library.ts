@@ -3,7 +3,7 @@
 // rest in memory.
 import Dexie from 'dexie';
 import { compareEvents } from './annotations';
-import { IMAGE_NAME } from './capture/store';
+import { IMAGE_NAME, THUMBNAIL_NAME } from './capture/store';
 import { sha256Hex, verifyRecordSignature } from './capture/signing';
 import type { ExhibitDB } from './db';
 import { ExhibitError } from './errors';
@@ -164,6 +164,12 @@ export function unionInTimeOrder(a: readonly (readonly [string, string, string])
 export async function summariesOf(db: ExhibitDB, ids: readonly string[]): Promise<CaptureSummary[]> {
   const [captures, states] = await Promise.all([db.captures.bulkGet([...ids]), db.annotationState.bulkGet([...ids])]);
   return captures.flatMap((c, i) => (c ? [summarize(c, states[i]?.controlIds ?? [], states[i]?.note ?? '')] : []));
+}
+
+/** The thumbnails of `ids`, by capture id, in one bulk read (the blobs, not their bytes). */
+export async function thumbnailsOf(db: ExhibitDB, ids: readonly string[]): Promise<Map<string, Blob>> {
+  const rows = await db.blobs.bulkGet(ids.map((id): [string, string] => [id, THUMBNAIL_NAME]));
+  return new Map(rows.flatMap((r) => (r ? [[r.captureId, r.blob] as const] : [])));
 }
 
 export async function listCaptures(db: ExhibitDB, filter: CaptureFilter): Promise<{ total: number; items: CaptureSummary[] }> {

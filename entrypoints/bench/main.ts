@@ -4,7 +4,7 @@ import Dexie from 'dexie';
 import { eventsForChange, emptyAnnotation } from '@/lib/annotations';
 import { renderBanner } from '@/lib/capture/banner';
 import { buildEvidence } from '@/lib/capture/evidence';
-import { saveCaptures } from '@/lib/capture/store';
+import { saveCaptures, THUMBNAIL_NAME, type CaptureToSave } from '@/lib/capture/store';
 import { makeThumbnail } from '@/lib/capture/visible';
 import { ExhibitDB, getDb } from '@/lib/db';
 import { benchCoverage } from '../../bench/coverage';
@@ -15,6 +15,8 @@ import { checksumService, inlineChecksums } from '@/lib/bundle/checksums';
 import { blobSink, libraryLoader, planExport, runExport, volumeStream, type ExportSelection } from '@/lib/bundle/export';
 import { base64Encode, sha256Hex } from '@/lib/capture/signing';
 import { periodBounds } from '@/lib/periods/periods';
+import { tagMonthsMiddleware } from '@/lib/periods/tag-months';
+import { syncQueueMiddleware } from '@/lib/sync/queue';
 
 const SYSTEMS = [
   ['Okta', 'acme-admin.okta.com', '/admin/users'],
@@ -56,52 +58,122 @@ export interface SeedOptions {
   batch?: number;
 }
 
-async function seedCaptures(options: SeedOptions): Promise<{ seeded: number; pngBytes: number; ms: number }> {
-  const t0 = performance.now();
-  const db = getDb();
-  const installation = await getInstallation(db);
-  const png = options.images === 'realistic' ? await syntheticPng(1280, 800, 0.012) : await syntheticPng(64, 40, 0);
-  const thumbnail = options.images === 'realistic' ? await makeThumbnail(png) : new Blob([png.slice(0, 64) as BlobPart], { type: 'image/jpeg' });
+type Installation = Awaited<ReturnType<typeof getInstallation>>;
+
+/** Capture number `n` of a seeding spread over `count` captures: signed through the capture pipeline's own code, tagged with two controls. */
+async function seededItem(n: number, options: SeedOptions, png: Uint8Array, thumbnail: Blob, installation: Installation): Promise<CaptureToSave> {
+  const [system, host, path] = SYSTEMS[n % SYSTEMS.length]!;
+  const person = PEOPLE[n % PEOPLE.length]!;
   const startMs = Date.parse(`${options.start}T00:00:00Z`);
   const span = options.months * 30.4 * 86_400_000;
+  const capturedAt = new Date(startMs + Math.floor((span * n) / options.count));
+  const evidence = await buildEvidence(
+    {
+      png,
+      capturedAt,
+      url: `https://${host}${path}?page=${n}`,
+      title: `${system} — users (${n})`,
+      viewport: { width: 1280, height: 800 },
+      devicePixelRatio: 1,
+      mode: 'visible',
+      context: { system, host },
+    },
+    {
+      timeZone: 'Europe/Berlin',
+      capturer: person,
+      browser: { name: 'Chromium', version: '156' },
+      extensionVersion: '0.1.0',
+      signer: installation,
+      renderBanner: options.images === 'realistic' ? renderBanner : (_l, width) => ({ rgba: new Uint8Array(width * 4 * 4), height: 4 }),
+      makeThumbnail: async () => thumbnail,
+    },
+  );
+  const controls = [options.controlIds[n % options.controlIds.length]!, options.controlIds[(n * 7 + 3) % options.controlIds.length]!];
+  const events = eventsForChange(emptyAnnotation(evidence.capture.id), { controlIds: controls }, person, installation.installationId, capturedAt);
+  return { capture: evidence.capture, image: evidence.image, thumbnail: evidence.thumbnail, events };
+}
+
+async function seedInto(db: ExhibitDB, options: SeedOptions): Promise<{ seeded: number; pngBytes: number; ms: number }> {
+  const t0 = performance.now();
+  const installation = await getInstallation(db);
+  const png = options.images === 'realistic' ? await syntheticPng(1280, 800, 0.012) : await syntheticPng(64, 40, 0);
+  // Light seeding still gets a real (tiny) JPEG: the library grid decodes what it shows.
+  const thumbnail = await makeThumbnail(png);
   const batchSize = options.batch ?? (options.images === 'realistic' ? 50 : 1000);
   let seeded = 0;
   while (seeded < options.count) {
-    const items = [];
-    for (let i = 0; i < batchSize && seeded + i < options.count; i++) {
-      const n = seeded + i;
-      const [system, host, path] = SYSTEMS[n % SYSTEMS.length]!;
-      const person = PEOPLE[n % PEOPLE.length]!;
-      const capturedAt = new Date(startMs + Math.floor((span * n) / options.count));
-      const evidence = await buildEvidence(
-        {
-          png,
-          capturedAt,
-          url: `https://${host}${path}?page=${n}`,
-          title: `${system} — users (${n})`,
-          viewport: { width: 1280, height: 800 },
-          devicePixelRatio: 1,
-          mode: 'visible',
-          context: { system, host },
-        },
-        {
-          timeZone: 'Europe/Berlin',
-          capturer: person,
-          browser: { name: 'Chromium', version: '156' },
-          extensionVersion: '0.1.0',
-          signer: installation,
-          renderBanner: options.images === 'realistic' ? renderBanner : (_l, width) => ({ rgba: new Uint8Array(width * 4 * 4), height: 4 }),
-          makeThumbnail: async () => thumbnail,
-        },
-      );
-      const controls = [options.controlIds[n % options.controlIds.length]!, options.controlIds[(n * 7 + 3) % options.controlIds.length]!];
-      const events = eventsForChange(emptyAnnotation(evidence.capture.id), { controlIds: controls }, person, installation.installationId, capturedAt);
-      items.push({ capture: evidence.capture, image: evidence.image, thumbnail: evidence.thumbnail, events });
-    }
+    const items: CaptureToSave[] = [];
+    for (let i = 0; i < batchSize && seeded + i < options.count; i++) items.push(await seededItem(seeded + i, options, png, thumbnail, installation));
     await saveCaptures(db, items);
     seeded += items.length;
   }
   return { seeded, pngBytes: png.length, ms: performance.now() - t0 };
+}
+
+function seedCaptures(options: SeedOptions): Promise<{ seeded: number; pngBytes: number; ms: number }> {
+  return seedInto(getDb(), options);
+}
+
+async function captureCount(): Promise<number> {
+  return getDb().captures.count();
+}
+
+/**
+ * Gives the newest `newest` captures a thumbnail of a realistic console screenshot (what the
+ * library shows first), without storing a realistic thumbnail for every one of 100,000 captures.
+ */
+async function useRealisticThumbnails(newest: number): Promise<{ captures: number; thumbnailBytes: number }> {
+  const db = getDb();
+  const thumbnail = await makeThumbnail(await syntheticPng(1280, 800, 0.012));
+  const ids = await db.captures.orderBy('capturedAt').reverse().limit(newest).primaryKeys();
+  await db.blobs.bulkPut(ids.map((captureId) => ({ captureId, name: THUMBNAIL_NAME, mediaType: 'image/jpeg', bytes: thumbnail.size, blob: thumbnail })));
+  return { captures: ids.length, thumbnailBytes: thumbnail.size };
+}
+
+/**
+ * What the two write middlewares (tag months, sync queue) add to a capture's transaction: the same
+ * realistic capture saved into databases with both, each alone, and none, in turn, after `preload`
+ * captures, timed from saveCapture's call to its transaction's commit.
+ */
+const TAG_MONTHS = { stack: 'dbcore', name: tagMonthsMiddleware.name! } as const;
+const SYNC_QUEUE = { stack: 'dbcore', name: syncQueueMiddleware.name! } as const;
+
+async function timeCaptureTransaction(options: { runs: number; preload: number }): Promise<Record<'both' | 'tagMonthsOnly' | 'syncQueueOnly' | 'none', number[]>> {
+  const installation = await getInstallation(getDb());
+  const stamp = Date.now();
+  const variants = {
+    both: new ExhibitDB(`exhibit-bench-tx-both-${stamp}`),
+    tagMonthsOnly: new ExhibitDB(`exhibit-bench-tx-months-${stamp}`).unuse(SYNC_QUEUE),
+    syncQueueOnly: new ExhibitDB(`exhibit-bench-tx-queue-${stamp}`).unuse(TAG_MONTHS),
+    none: new ExhibitDB(`exhibit-bench-tx-none-${stamp}`).unuse(TAG_MONTHS).unuse(SYNC_QUEUE),
+  } as Record<'both' | 'tagMonthsOnly' | 'syncQueueOnly' | 'none', ExhibitDB>;
+  const samples = { both: [] as number[], tagMonthsOnly: [] as number[], syncQueueOnly: [] as number[], none: [] as number[] };
+  const seed: SeedOptions = { count: options.preload + options.runs * 2, images: 'realistic', controlIds: ['CC6.1', 'CC6.2', 'CC7.2', 'CC8.1'], start: '2026-01-01', months: 12 };
+  const png = await syntheticPng(1280, 800, 0.012);
+  const thumbnail = await makeThumbnail(png);
+  try {
+    for (const db of Object.values(variants)) {
+      await db.keys.put(installation);
+      await seedInto(db, { ...seed, images: 'light', count: options.preload });
+    }
+    for (let run = 0; run < options.runs; run++) {
+      // Rotating the order spreads the machine's drift over every variant.
+      const names = Object.keys(variants) as (keyof typeof variants)[];
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(run + k) % names.length]!;
+        const item = await seededItem(options.preload + run, seed, png, thumbnail, installation);
+        const t0 = performance.now();
+        await saveCaptures(variants[name], [item]);
+        samples[name].push(performance.now() - t0);
+      }
+    }
+    return samples;
+  } finally {
+    for (const db of Object.values(variants)) {
+      db.close();
+      await Dexie.delete(db.name);
+    }
+  }
 }
 
 async function timeListCaptures(filter: Record<string, unknown>, runs: number): Promise<{ samples: number[]; total: number }> {
@@ -290,5 +362,5 @@ async function timeCoverage(options: { controls: number; captures: number; runs:
   }
 }
 
-Object.assign(globalThis, { exhibitBench: { seedCaptures, timeListCaptures, timeControlIndexThenFilter, storageUsage, clearAll, timeCoverage, timeReadAndHash, timeExport, timeExportStages, readKeptBundle, dropKeptBundle } });
+Object.assign(globalThis, { exhibitBench: { seedCaptures, captureCount, useRealisticThumbnails, timeCaptureTransaction, timeListCaptures, timeControlIndexThenFilter, storageUsage, clearAll, timeCoverage, timeReadAndHash, timeExport, timeExportStages, readKeptBundle, dropKeptBundle } });
 document.title = 'Exhibit benchmark harness (ready)';

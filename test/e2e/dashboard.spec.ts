@@ -242,7 +242,7 @@ test('the library lists captures live and its filters narrow the grid by control
   await expect(dashboard.cards().first()).toHaveAccessibleName(/Users - Atlassian Administration/);
   await expect(dashboard.card(/People - Okta Admin Console/)).toContainText('AC-01');
   await expect(dashboard.card(/Users - Atlassian Administration/)).toContainText('Untagged');
-  await expect(dashboard.cards().first().locator('img')).toBeVisible();
+  await expect(dashboard.cards().first().locator('.card-thumb[data-ready] canvas')).toBeVisible();
   await expectNoHorizontalOverflow(dashboard.page);
   await dashboard.page.screenshot({ path: `${SCREENSHOTS}/dashboard-library.png` });
 
@@ -541,10 +541,11 @@ test('the library stays responsive with 100,000 captures: counts them, and scrol
           }
           const id = `01JG${'0'.repeat(12)}${suffix}`;
           const system = systems[i % 5]!;
-          tx.objectStore('captures').put({ ...base, id, capturedAt: at, title: `${system} users, page ${i}`, context: { system, host: `${system.toLowerCase().replace(' ', '')}.example` }, capturedBy: { ...base.capturedBy, email: people[i % 3] } });
+          const host = `${system.toLowerCase().replace(' ', '')}.example`;
+          tx.objectStore('captures').put({ ...base, id, capturedAt: at, title: `${system} users, page ${i}`, context: { system, host }, capturedBy: { ...base.capturedBy, email: people[i % 3] } });
           const controlIds = i % 7 === 0 ? ['CC6.2'] : [];
           tx.objectStore('annotationState').put({ captureId: id, controlIds, note: '', updatedAt: null, updatedBy: null });
-          for (const controlId of controlIds) tx.objectStore('tags').put({ controlId, capturedAt: at, captureId: id });
+          for (const controlId of controlIds) tx.objectStore('tags').put({ controlId, capturedAt: at, captureId: id, system, host });
           if (i % 50 === 0) tx.objectStore('blobs').put({ ...thumbnail, captureId: id });
         }
         tx.oncomplete = () => resolve();

@@ -1,0 +1,22 @@
+// What the database's write middlewares (lib/periods/tag-months.ts, lib/sync/queue.ts) add to a
+// capture's IndexedDB transaction (issue 7): the same realistic capture saved through saveCapture
+// into databases with both middlewares, each alone, and none, in turn, in Chromium.
+import { median, summarize, type CaseResult } from './stats';
+import type { BenchCase } from './run';
+
+export const captureTransactionCase: BenchCase = async (ctx) => {
+  const options = ctx.quick ? { runs: 8, preload: 200 } : { runs: 40, preload: 2_000 };
+  const samples = (await ctx.bench.evaluate((o) => (globalThis as any).exhibitBench.timeCaptureTransaction(o), options)) as Record<'both' | 'tagMonthsOnly' | 'syncQueueOnly' | 'none', number[]>;
+  const m = (k: keyof typeof samples) => median(samples[k]).toFixed(1);
+  return [
+    summarize({
+      name: `Capture transaction with its middlewares (tag months, sync queue), after ${options.preload.toLocaleString('en')} captures`,
+      unit: 'ms',
+      samples: samples.both,
+      baseline: samples.none,
+      baselineName: 'the same transaction without them',
+      notes: `medians: both ${m('both')} ms, tag months only ${m('tagMonthsOnly')} ms, sync queue only ${m('syncQueueOnly')} ms, none ${m('none')} ms`,
+      target: { ratioAtMost: 1.25 },
+    }),
+  ] satisfies CaseResult[];
+};
