@@ -80,7 +80,7 @@ th{background:#e2e8f0}
 .gap{background:#fee2e2;color:#991b1b;font-weight:600}.ok{background:#dcfce7}.na{color:#64748b}.due{background:#fef9c3}
 .exc{outline:2px solid #b45309;outline-offset:-2px}.flag{color:#b45309;font-weight:600}
 table.requests td ul{margin:0;padding-left:16px}.overdue{color:#991b1b;font-weight:600}
-table.requests thead th,table.requests tbody th{white-space:nowrap}table.requests td.status{min-width:9em}table.requests td.due{white-space:nowrap}
+table.requests thead th,table.requests tbody th{white-space:nowrap}table.requests td.status{min-width:9em}table.requests td.due-date{white-space:nowrap}
 article.evidence{display:grid;grid-template-columns:330px 1fr;gap:12px;background:#fff;border:1px solid #e2e8f0;border-radius:6px;padding:10px;margin:10px 0}
 article.evidence img{max-width:320px;border:1px solid #cbd5e1}
 article.evidence dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0}
@@ -181,7 +181,7 @@ function requestsSection(requests: readonly RequestFolder[], captures: readonly 
     const left = rf.attached - rf.exported;
     const note = left > 0 ? `<p class="flag">${left} of ${rf.attached} answering capture${rf.attached === 1 ? ' is' : 's are'} not in this export (left out by its selection of controls, systems or untagged captures).</p>` : '';
     const elsewhere = volume && volume.count > 1 ? '<p class="none">Captures in other volumes of this export are listed in their own index.html.</p>' : '';
-    return `<tr><th scope="row">${t(r.ref)}</th><td>${t(r.text)}</td><td class="status">${escapeHtml(STATUS_TEXT[r.status])}${r.submittedAt ? `<br>${escapeHtml(r.submittedAt)} by ${t(r.submittedBy)}` : ''}</td><td class="due">${r.dueDate ? escapeHtml(r.dueDate) : '<span class="none">—</span>'}${r.overdue ? '<br><span class="overdue">overdue</span>' : ''}</td><td>${t(r.owner)}</td><td>${r.controlIds.map((id) => t(id)).join(', ') || '<span class="none">—</span>'}</td><td>${rf.exported ? `<code>${escapeHtml(rf.folder)}</code> · ${rf.exported} capture${rf.exported === 1 ? '' : 's'}` : '<span class="none">No captures in this export, so no folder.</span>'}${note}${own}${samples ? `<ul>${samples}</ul>` : ''}${elsewhere}</td></tr>`;
+    return `<tr><th scope="row">${t(r.ref)}</th><td>${t(r.text)}</td><td class="status">${escapeHtml(STATUS_TEXT[r.status])}${r.submittedAt ? `<br>${escapeHtml(r.submittedAt)} by ${t(r.submittedBy)}` : ''}</td><td class="due-date">${r.dueDate ? escapeHtml(r.dueDate) : '<span class="none">—</span>'}${r.overdue ? '<br><span class="overdue">overdue</span>' : ''}</td><td>${t(r.owner)}</td><td>${r.controlIds.map((id) => t(id)).join(', ') || '<span class="none">—</span>'}</td><td>${rf.exported ? `<code>${escapeHtml(rf.folder)}</code> · ${rf.exported} capture${rf.exported === 1 ? '' : 's'}` : '<span class="none">No captures in this export, so no folder.</span>'}${note}${own}${samples ? `<ul>${samples}</ul>` : ''}${elsewhere}</td></tr>`;
   });
   return `<section id="requests"><h2>Requests</h2>
 <p>The auditor's request list for this period. Each request's captures are copied into its folder under <code>data/requests/</code>, a sample's into a sub-folder; status as recorded in Exhibit. Also in <a href="requests.csv">requests.csv</a>.</p>

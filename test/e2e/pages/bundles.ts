@@ -17,12 +17,23 @@ export class BundlesPage {
     await this.page.getByLabel('A date range').check();
     await this.page.getByLabel('First day').fill(from);
     await this.page.getByLabel('Last day').fill(to);
+    return this.finishExport();
+  }
+
+  private async finishExport(): Promise<{ fileName: string; summary: string }> {
     await this.page.getByRole('button', { name: 'Export bundle' }).click();
     const done = this.page.getByRole('status', { name: 'Export finished' });
     const failed = this.page.locator('form[aria-labelledby="export-title"] [role="alert"]');
     await done.or(failed).waitFor({ timeout: 60_000 });
     if (await failed.isVisible()) throw new Error(`export failed: ${await failed.innerText()}`);
     return { fileName: (await done.locator('.bundle-file-name').first().innerText()).trim(), summary: await done.innerText() };
+  }
+
+  /** Exports an audit period to Downloads; resolves like exportRange. */
+  async exportPeriod(periodId: string): Promise<{ fileName: string; summary: string }> {
+    await this.page.getByLabel('An audit period').check();
+    await this.page.getByLabel('Audit period', { exact: true }).selectOption(periodId);
+    return this.finishExport();
   }
 
   async verify(file: string, expectKey?: string): Promise<Locator> {
