@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { launchWithExtension, type LaunchedExtension } from '../test/support/launcher';
 import { startFixtureServer, type FixtureServer } from '../test/support/fixture-server';
-import { summarize, type CaseResult } from './stats';
+import { median, summarize, type CaseResult } from './stats';
 import { syncBench } from './sync';
 import { exportCase, verifyCase } from './export';
 import { libraryFilterCase, libraryOpenCase } from './library';
@@ -56,6 +56,9 @@ const captureOverhead: BenchCase = async (ctx) => {
     const { tabId, windowId } = await openInOwnWindow(ctx, path);
     const bare: number[] = [];
     const full: number[] = [];
+    // Where the capture's time goes: the service worker's own stage timings (diagnostics), per stage.
+    const stages = new Map<string, { took: number[]; endedAt: number[] }>();
+    const outside: number[] = [];
     for (let i = 0; i < runs; i++) {
       bare.push(
         await ctx.bench.evaluate(async (w) => {
@@ -73,8 +76,18 @@ const captureOverhead: BenchCase = async (ctx) => {
           return performance.now() - t0;
         }, tabId),
       );
+      const timing = (await send<{ captureTimings: { total: number; spans: { stage: string; start: number; end: number }[] }[] }>(ctx.bench, { type: 'diagnostics' })).captureTimings.at(-1)!;
+      outside.push(full.at(-1)! - timing.total);
+      for (const span of timing.spans) {
+        const entry = stages.get(span.stage) ?? { took: [], endedAt: [] };
+        entry.took.push(span.end - span.start);
+        entry.endedAt.push(span.end);
+        stages.set(span.stage, entry);
+      }
       await sleep(1100);
     }
+    const breakdown = [...stages].map(([stage, s]) => `${stage} ${median(s.took).toFixed(1)} (ends at ${median(s.endedAt).toFixed(1)})`);
+    ctx.log(`${label}, median ms per stage: ${breakdown.join('; ')}; message round trip and handler outside the capture ${median(outside).toFixed(1)}`);
     results.push(summarize({ name: `Capture overhead, ${label}`, unit: 'ms', samples: full, baseline: bare, baselineName: 'bare captureVisibleTab', target: { ratioAtMost: 1.5 } }));
   }
 

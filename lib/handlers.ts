@@ -4,6 +4,7 @@ import { browser } from 'wxt/browser';
 import { applyAnnotationEvents, emptyAnnotation, eventsForChange } from './annotations';
 import { captureQuota, captureTab } from './capture/visible';
 import { partName } from './capture/evidence';
+import { CaptureClock, recentCaptureTimings } from './capture/timing';
 import { THUMBNAIL_NAME } from './capture/store';
 import { contextHandlers } from './context/handlers';
 import { CRITERIA_CONTROLS, isCriterionId } from './controls/catalog';
@@ -100,11 +101,13 @@ const coreHandlers = {
   },
 
   async capture(req, { db }) {
-    const capturer = await requireCapturer();
-    await requireKnownControls(db, req.controlIds);
-    const { id: jobId, signal } = await startJob(db, req.tabId, req.mode);
+    const clock = new CaptureClock();
+    const capturer = await clock.time('settings', requireCapturer());
+    await clock.time('controls', requireKnownControls(db, req.controlIds));
+    const { id: jobId, signal } = await clock.time('job start', startJob(db, req.tabId, req.mode));
     try {
       const summary = await captureTab(db, capturer, {
+        clock,
         tabId: req.tabId,
         mode: req.mode,
         controlIds: req.controlIds,
@@ -117,8 +120,9 @@ const coreHandlers = {
         onProgress: ({ tilesDone, tilesTotal }) => void reportProgress(db, jobId, tilesDone, tilesTotal).catch(() => undefined),
         onStage: (stage) => void reportStage(db, jobId, stage).catch(() => undefined),
       });
-      await finishJob(db, jobId, { state: 'saved', captureId: summary.id });
-      await rememberRecent(req.controlIds);
+      await clock.time('job finish', finishJob(db, jobId, { state: 'saved', captureId: summary.id }));
+      await clock.time('recent controls', rememberRecent(req.controlIds));
+      clock.finish(req.mode);
       return summary;
     } catch (err) {
       const e = toError(err);
@@ -137,7 +141,7 @@ const coreHandlers = {
   },
 
   async diagnostics() {
-    return { captureQuota: { ...captureQuota.stats } };
+    return { captureQuota: { ...captureQuota.stats }, captureTimings: recentCaptureTimings() };
   },
 
   async 'captures.list'(req, { db }) {

@@ -9,6 +9,7 @@ import { bannerLines } from './banner';
 import { readPngHeader, spliceBannerAbove } from './png';
 import { sha256Hex, signRecord } from './signing';
 import { IMAGE_NAME, type CaptureFile } from './store';
+import { CaptureClock } from './timing';
 
 export interface CapturedPage {
   png: Uint8Array;
@@ -64,6 +65,8 @@ export interface EvidenceEnvironment {
   /** Draws the banner lines `width` pixels wide at `scale`; returns RGBA rows. */
   renderBanner: (lines: string[], width: number, scale: number) => { rgba: Uint8Array | Uint8ClampedArray; height: number };
   makeThumbnail: (png: Uint8Array) => Promise<Blob>;
+  /** Records how long each step takes (diagnostics). */
+  clock?: CaptureClock;
 }
 
 export interface Evidence {
@@ -80,17 +83,18 @@ export function partName(index: number): string {
 }
 
 export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment): Promise<Evidence> {
+  const clock = env.clock ?? new CaptureClock();
   const id = ulid(page.capturedAt.getTime());
   const header = readPngHeader(page.png);
   // The thumbnail decodes the captured pixels while the banner is drawn and spliced.
-  const thumbnailPromise = env.makeThumbnail(page.thumbnailSource ?? page.png);
+  const thumbnailPromise = clock.time('thumbnail', env.makeThumbnail(page.thumbnailSource ?? page.png));
   const offset = utcOffset(page.capturedAt, env.timeZone);
   const scale = page.pixelScale ?? (header.width / page.viewport.width || page.devicePixelRatio || 1);
   const pngs = [page.png, ...(page.moreParts ?? [])];
   // Every part carries its own banner, so each image stands on its own as evidence.
   const parts = await Promise.all(
     pngs.map(async (png, i) => {
-      const pixelsSha256 = await sha256Hex(png);
+      const pixelsSha256 = await clock.time('sha256 of pixels', sha256Hex(png));
       const lines = bannerLines({
         url: page.url,
         capturedAt: page.capturedAt,
@@ -104,15 +108,15 @@ export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment
         ...(pngs.length > 1 ? { part: { index: i + 1, count: pngs.length } } : {}),
         notes: bannerNotes(page),
       });
-      const banner = env.renderBanner(lines, header.width, scale);
-      const bytes = spliceBannerAbove(png, banner.rgba, banner.height);
+      const banner = clock.timeSync('banner render', () => env.renderBanner(lines, header.width, scale));
+      const bytes = clock.timeSync('banner splice', () => spliceBannerAbove(png, banner.rgba, banner.height));
       const partHeader = i === 0 ? header : readPngHeader(png);
       return {
         bytes,
         pixelsSha256,
         info: {
           mediaType: 'image/png' as const,
-          sha256: await sha256Hex(bytes),
+          sha256: await clock.time('sha256 of image', sha256Hex(bytes)),
           width: partHeader.width,
           height: partHeader.height + banner.height,
           bytes: bytes.length,
@@ -161,7 +165,7 @@ export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment
     installationId: env.signer.installationId,
     signingKeyFingerprint: env.signer.fingerprint,
   };
-  const signature = { alg: 'ES256' as const, keyFingerprint: env.signer.fingerprint, value: await signRecord(env.signer.privateKey, record) };
+  const signature = { alg: 'ES256' as const, keyFingerprint: env.signer.fingerprint, value: await clock.time('sign', () => signRecord(env.signer.privateKey, record)) };
   const partFiles = parts.slice(1).map((p, i) => ({ name: partName(i + 2), mediaType: 'image/png', bytes: p.bytes }));
-  return { capture: { ...record, signature }, image, thumbnail: await thumbnailPromise, tables: page.tables ?? [], partFiles };
+  return { capture: { ...record, signature }, image, thumbnail: await clock.time('thumbnail wait', thumbnailPromise), tables: page.tables ?? [], partFiles };
 }

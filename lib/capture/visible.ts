@@ -19,6 +19,7 @@ import { captureFullPage, type FullPageProgress, type FullPageResult } from './f
 import { redactBeforeSaving, redactionSession } from './redaction';
 import { CaptureQuota, SerialQueue } from './quota';
 import { saveCapture } from './store';
+import { CaptureClock } from './timing';
 import { explainCaptureError, PDF_REFUSAL, whyNotCapturable } from './uncapturable';
 
 export const captureQuota = new CaptureQuota();
@@ -43,6 +44,8 @@ export interface CaptureRequest {
   /** Reports the person being asked to pick an element or region (and undefined once picked). */
   onStage?: (stage: 'picking' | undefined) => void;
   signal?: AbortSignal;
+  /** Times the capture's stages; the caller that passes one finishes it (its own stages included). */
+  clock?: CaptureClock;
 }
 
 function dataUrlToBytes(dataUrl: string): Uint8Array {
@@ -76,8 +79,8 @@ export function getBrowserInfo(): Promise<{ name: string; version: string }> {
   return browserInfo;
 }
 
-export async function makeThumbnail(png: Uint8Array): Promise<Blob> {
-  const bitmap = await createImageBitmap(new Blob([png as BlobPart], { type: 'image/png' }));
+export async function makeThumbnail(png: Uint8Array, clock = new CaptureClock()): Promise<Blob> {
+  const bitmap = await clock.time('thumbnail decode', () => createImageBitmap(new Blob([png as BlobPart], { type: 'image/png' })));
   try {
     const width = Math.min(320, bitmap.width);
     const height = Math.max(1, Math.round((bitmap.height * width) / bitmap.width));
@@ -85,7 +88,7 @@ export async function makeThumbnail(png: Uint8Array): Promise<Blob> {
     const ctx = canvas.getContext('2d')!;
     ctx.imageSmoothingQuality = 'medium';
     ctx.drawImage(bitmap, 0, 0, width, height);
-    return await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.82 });
+    return await clock.time('thumbnail encode', () => canvas.convertToBlob({ type: 'image/jpeg', quality: 0.82 }));
   } finally {
     bitmap.close();
   }
@@ -101,7 +104,8 @@ async function tabOrThrow(tabId: number) {
 
 /** Captures `tabId` (its visible part, or the whole page), stores the signed evidence, and returns its summary. */
 export async function captureTab(db: ExhibitDB, capturer: Capturer, request: CaptureRequest): Promise<CaptureSummary> {
-  const tab = await tabOrThrow(request.tabId);
+  const clock = request.clock ?? new CaptureClock();
+  const tab = await clock.time('tabs.get', tabOrThrow(request.tabId));
   const address = tab.url ?? tab.pendingUrl;
   // The browser hides the address of a tab Exhibit has no access to.
   if (!address) throw new ExhibitError('permission-denied', whyNotCapturable(undefined)!);
@@ -123,8 +127,10 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
   try {
     // Everything that decides what the pixels show happens in one section right around the
     // browser's capture call: a burst may wait here, and the tab may close or navigate meanwhile.
+    const queued = clock.time('capture section wait', () => captureSection.run(async () => undefined));
     ({ png, capturedAt, snapshot, fullPage } = await captureSection.run(async () => {
-      const current = await tabOrThrow(request.tabId);
+      await queued;
+      const current = await clock.time('tabs.get in section', tabOrThrow(request.tabId));
       if (current.url !== tab.url) throw new ExhibitError('capture-failed', 'The page navigated away before it could be captured; nothing was saved. Capture again.');
       // captureVisibleTab pictures the active tab of a window: bring the target forward if
       // needed, and put the person's tab back afterwards.
@@ -134,7 +140,7 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
         await browser.tabs.update(request.tabId, { active: true });
         await new Promise((r) => setTimeout(r, 150));
       }
-      const pageFacts = readPageFacts(request.tabId);
+      const pageFacts = clock.time('page facts', readPageFacts(request.tabId));
       let at = new Date();
       const captureViewport = async () => {
         const shoot = () =>
@@ -143,18 +149,18 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
             return browser.tabs.captureVisibleTab(current.windowId!, { format: 'png' });
           });
         // A busy compositor sometimes fails one readback; a second try a moment later succeeds.
-        const dataUrl = await shoot().catch(async (err: unknown) => {
+        const dataUrl = await clock.time('captureVisibleTab', () => shoot().catch(async (err: unknown) => {
           if (!/image readback failed/i.test(String((err as Error)?.message ?? err))) throw err;
           await new Promise((r) => setTimeout(r, 250));
           return shoot();
-        });
+        }));
         // If the tab closed, lost focus or navigated during the call, the pixels are not its own.
-        const after = await browser.tabs.get(request.tabId).catch(() => null);
+        const after = await clock.time('tabs.get after', browser.tabs.get(request.tabId).catch(() => null));
         if (!after) throw new ExhibitError('tab-not-found', 'The tab was closed while it was being captured; nothing was saved.');
         if (!after.active || after.url !== tab.url) {
           throw new ExhibitError('capture-failed', 'The tab changed while it was being captured; nothing was saved. Capture again.');
         }
-        return dataUrlToBytes(dataUrl);
+        return clock.timeSync('base64 decode', () => dataUrlToBytes(dataUrl));
       };
       if (!target && request.mode === 'visible') {
         // The page is read while the browser takes its picture: same moment, one wait less.
@@ -190,6 +196,11 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
   } finally {
     if (restoreTabId !== undefined) await browser.tabs.update(restoreTabId, { active: true }).catch(() => undefined);
   }
+  // A visible capture's thumbnail is these very pixels: the browser decodes them while the rest
+  // of the evidence is built. Never for a capture headed to redaction (its thumbnail must show
+  // the redacted pixels).
+  const thumbnail = !request.redact && !fullPage && !shot ? makeThumbnail(png, clock) : undefined;
+  thumbnail?.catch(() => undefined);
 
   const url = tab.url ?? '';
   // What the page-facts script read (context from the live DOM, tables in the viewport), unless
@@ -225,34 +236,45 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
       : {}),
     context: facts?.context ?? detectContext(url),
     // Element and region captures keep the rows inside their area; redacted ones get their tables once the boxes are final.
-    tables: request.redact ? [] : await tableFiles(shot ? shot.tables : (facts?.tables ?? [])),
+    tables: request.redact ? [] : await clock.time('table CSVs', tableFiles(shot ? shot.tables : (facts?.tables ?? []))),
   };
   if (request.redact) {
     const marks = shot ?? fullPageMarks;
     if (!marks) throw new ExhibitError('capture-failed', 'The page could not be read for redaction; nothing was saved. Reload it and capture again.');
     return redactBeforeSaving(db, redactionSession(page, { capturer, request, marks, fullPage }), request.signal);
   }
-  return storeEvidence(db, capturer, page, request);
+  const summary = await storeEvidence(db, capturer, page, request, { clock, ...(thumbnail ? { thumbnail } : {}) });
+  if (!request.clock) clock.finish(page.mode);
+  return summary;
 }
 
 /** Banner, hash, signature and thumbnail for `page`, stored with its first annotation in one transaction. */
-export async function storeEvidence(db: ExhibitDB, capturer: Capturer, page: CapturedPage, annotation: { controlIds: string[]; note: string }): Promise<CaptureSummary> {
-  const installation = await getInstallation(db);
-  const evidence = await buildEvidence(page, {
+export async function storeEvidence(
+  db: ExhibitDB,
+  capturer: Capturer,
+  page: CapturedPage,
+  annotation: { controlIds: string[]; note: string },
+  /** `thumbnail`: one already being made from `page.png` itself. */
+  { clock = new CaptureClock(), thumbnail }: { clock?: CaptureClock; thumbnail?: Promise<Blob> } = {},
+): Promise<CaptureSummary> {
+  const installation = await clock.time('installation key', getInstallation(db));
+  const browserInfo = await getBrowserInfo();
+  const evidence = await clock.time('evidence', () => buildEvidence(page, {
     timeZone: localTimeZone(),
     capturer,
-    browser: await getBrowserInfo(),
+    browser: browserInfo,
+    clock,
     extensionVersion: browser.runtime.getManifest().version,
     signer: installation,
     renderBanner,
-    makeThumbnail,
-  });
+    makeThumbnail: (source) => (thumbnail && source === page.png ? thumbnail : makeThumbnail(source, clock)),
+  }));
   const events = eventsForChange(
     emptyAnnotation(evidence.capture.id),
     { controlIds: annotation.controlIds, note: annotation.note },
     capturer,
     installation.installationId,
   );
-  await saveCapture(db, evidence.capture, evidence.image, evidence.thumbnail, events, [...evidence.tables, ...evidence.partFiles]);
+  await clock.time('transaction', saveCapture(db, evidence.capture, evidence.image, evidence.thumbnail, events, [...evidence.tables, ...evidence.partFiles]));
   return summarize(evidence.capture, [...new Set(annotation.controlIds)].sort(), annotation.note);
 }

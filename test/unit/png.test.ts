@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { deflateSync } from 'node:zlib';
-import { adler32, adler32Combine, canSpliceBanner, encodePngRgba, PngRowEncoder, readPngHeader, spliceBannerAbove } from '@/lib/capture/png';
+import { adler32, adler32Combine, canSpliceBanner, crc32, encodePngRgba, PngRowEncoder, readPngHeader, spliceBannerAbove } from '@/lib/capture/png';
 
 function gradient(width: number, height: number): Uint8Array {
   const rgba = new Uint8Array(width * height * 4);
@@ -24,6 +24,45 @@ function foreignPng(rgba: Uint8Array, width: number, height: number, colorType: 
   const png = new PNG({ width, height, colorType, inputColorType: 6, filterType });
   png.data = Buffer.from(rgba);
   return new Uint8Array(PNG.sync.write(png, { colorType, inputColorType: 6, filterType }));
+}
+
+/** The data of each IDAT chunk, in order. */
+function idatChunksOf(png: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  for (let pos = 8; pos + 12 <= png.length; ) {
+    const length = view.getUint32(pos);
+    if (String.fromCharCode(...png.subarray(pos + 4, pos + 8)) === 'IDAT') out.push(png.subarray(pos, pos + 12 + length));
+    pos += 12 + length;
+  }
+  return out;
+}
+
+/** The same PNG with its zlib stream cut into IDAT chunks of `sizes` bytes (the rest in a last chunk), as other encoders may write it. */
+function rechunk(png: Uint8Array, sizes: readonly number[]): Uint8Array {
+  const decoded = PNG.sync.read(Buffer.from(png));
+  const zlib = Buffer.concat(idatChunksOf(png).map((c) => Buffer.from(c.subarray(8, c.length - 4))));
+  const pieces: Buffer[] = [];
+  let pos = 0;
+  for (const size of sizes) {
+    pieces.push(zlib.subarray(pos, pos + size));
+    pos += size;
+  }
+  if (pos < zlib.length) pieces.push(zlib.subarray(pos));
+  const chunk = (type: string, data: Buffer) => {
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    out.write(type, 4, 'latin1');
+    data.copy(out, 8);
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(decoded.width, 0);
+  ihdr.writeUInt32BE(decoded.height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 6;
+  return new Uint8Array(Buffer.concat([Buffer.from(png.subarray(0, 8)), chunk('IHDR', ihdr), ...pieces.map((p) => chunk('IDAT', p)), chunk('IEND', Buffer.alloc(0))]));
 }
 
 describe('adler32', () => {
@@ -68,6 +107,38 @@ describe('spliceBannerAbove', () => {
     const out = PNG.sync.read(Buffer.from(spliceBannerAbove(png, solid(width, 40, [1, 2, 3]), 40)));
     expect(out.height).toBe(940);
     expect(Buffer.compare(Buffer.from(out.data.subarray(40 * width * 4)), Buffer.from(pixels))).toBe(0);
+  });
+
+  it('copies the captured IDAT chunks between the first and the last byte for byte, CRCs included', () => {
+    const width = 300;
+    const height = 200;
+    const pixels = gradient(width, height);
+    const png = rechunk(foreignPng(pixels, width, height), [1000, 1000, 1000]);
+    const chunks = idatChunksOf(png);
+    expect(chunks.length).toBeGreaterThan(3);
+    const out = spliceBannerAbove(png, solid(width, 8, [15, 23, 42]), 8);
+    const outChunks = idatChunksOf(out).map((c) => Buffer.from(c).toString('hex'));
+    for (const middle of chunks.slice(1, -1)) expect(outChunks).toContain(Buffer.from(middle).toString('hex'));
+    const decoded = PNG.sync.read(Buffer.from(out));
+    expect(Buffer.compare(Buffer.from(decoded.data.subarray(8 * width * 4)), Buffer.from(pixels))).toBe(0);
+  });
+
+  it.each([
+    ['the zlib header split over two chunks', [1]],
+    ['the Adler-32 split over two chunks', 'adler'],
+    ['one-byte chunks at both ends', [1, 1]],
+  ] as const)('splices when %s', (_name, split) => {
+    const width = 40;
+    const height = 30;
+    const pixels = gradient(width, height);
+    const base = foreignPng(pixels, width, height);
+    const total = idatChunksOf(base).reduce((n, c) => n + c.length - 12, 0);
+    const sizes = split === 'adler' ? [total - 2] : [...split, total - 4 - split.reduce((a, b) => a + b, 0), 2];
+    const png = rechunk(base, sizes);
+    expect(idatChunksOf(png).length).toBeGreaterThan(1);
+    const decoded = PNG.sync.read(Buffer.from(spliceBannerAbove(png, solid(width, 5, [200, 10, 10]), 5)));
+    expect([...decoded.data.subarray(0, 3)]).toEqual([200, 10, 10]);
+    expect(Buffer.compare(Buffer.from(decoded.data.subarray(5 * width * 4)), Buffer.from(pixels))).toBe(0);
   });
 
   it('refuses what it cannot splice with a clear error', () => {
