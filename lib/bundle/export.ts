@@ -271,18 +271,21 @@ function requestsCsvFile(plan: ExportPlan): string {
   );
 }
 
+/** A file's bytes: in memory, or a Blob (a file of the library, written into the zip by reference). */
+export type FileBytes = Uint8Array | Blob;
+
 export interface LoadedCapture {
-  image: Uint8Array;
+  image: FileBytes;
   /** Parts 2…n of a capture saved in parts, in order (part 1 is `image`); absent for a capture in one image. */
-  parts?: Uint8Array[];
-  thumbnail: Uint8Array | null;
-  tables: Uint8Array[];
+  parts?: FileBytes[];
+  thumbnail: FileBytes | null;
+  tables: FileBytes[];
   /**
-   * CRC-32 and SHA-256 of the arrays above, where the loader computed them (the library loader
+   * CRC-32 and SHA-256 of the files above, where the loader computed them (the library loader
    * does, and checks the image and every part against the hashes the record was signed with): the
-   * writer uses them instead of going over the same bytes again.
+   * writer uses them instead of going over the same bytes again. Required for every Blob.
    */
-  checksums?: ReadonlyMap<Uint8Array, Checksums>;
+  checksums?: ReadonlyMap<FileBytes, Checksums>;
 }
 
 /** Reads the bytes of one capture's files. */
