@@ -3,7 +3,7 @@
 // entries of the zip it reads back. Buffers are transferred in and back, never copied; a Blob (a
 // file of the library) is read here, so its bytes never pass through the page's memory at all.
 import { toHex } from '../capture/signing';
-import { crc32 } from './zip-read';
+import { checkWindow, crc32, type WindowEntry, type WindowResult } from './zip-read';
 
 export type ChecksumRequest =
   | {
@@ -13,10 +13,13 @@ export type ChecksumRequest =
       ranges?: { start: number; length: number }[];
     }
   /** A Blob (a file in IndexedDB): read here, checksummed, and dropped; only the sums go back. */
-  | { id: number; blob: Blob };
+  | { id: number; blob: Blob }
+  /** A window of a zip being read back (a Blob slice): read here and checked by checkWindow. */
+  | { id: number; window: Blob; entries: WindowEntry[] };
 
 export type ChecksumReply =
   | { id: number; buffer?: ArrayBuffer; sums: { crc32: number; sha256: string; size: number }[] }
+  | { id: number; results: WindowResult[] }
   | { id: number; buffer?: ArrayBuffer; error: string };
 
 const scope = self as unknown as { onmessage: ((e: MessageEvent<ChecksumRequest>) => void) | null; postMessage(message: ChecksumReply, transfer: Transferable[]): void };
@@ -26,6 +29,12 @@ scope.onmessage = async (event) => {
   const { id } = request;
   const buffer = 'buffer' in request ? request.buffer : undefined;
   try {
+    if ('window' in request) {
+      const results = await checkWindow(new Uint8Array(await request.window.arrayBuffer()), request.entries, crc32, async (b) => toHex(await crypto.subtle.digest('SHA-256', b as Uint8Array<ArrayBuffer>)));
+      const transfer = results.flatMap((r) => [r.header.buffer as ArrayBuffer, ...(r.bytes ? [r.bytes.buffer as ArrayBuffer] : [])]);
+      scope.postMessage({ id, results }, transfer);
+      return;
+    }
     const sums: { crc32: number; sha256: string; size: number }[] = [];
     if ('blob' in request) {
       const bytes = new Uint8Array(await request.blob.arrayBuffer());

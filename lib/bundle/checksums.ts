@@ -3,7 +3,7 @@
 // another core does the arithmetic; on the calling thread elsewhere (Node, tests).
 import { sha256Hex } from '../capture/signing';
 import type { ChecksumReply, ChecksumRequest } from './checksum-worker';
-import { crc32, inlineRangeChecksummer, type RangeChecksummer } from './zip-read';
+import { crc32, inlineRangeChecksummer, type RangeChecksummer, type WindowResult } from './zip-read';
 
 export interface Checksums {
   crc32: number;
@@ -49,7 +49,7 @@ export async function checksumService(): Promise<ChecksumService> {
     return inlineChecksums;
   }
   let next = 0;
-  type Reply = { buffer?: ArrayBuffer; sums: (Checksums & { size: number })[] };
+  type Reply = { buffer?: ArrayBuffer; sums: (Checksums & { size: number })[]; results?: WindowResult[] };
   const waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   const failAll = (message: string) => {
     for (const w of waiting.values()) w.reject(new Error(message));
@@ -61,6 +61,7 @@ export async function checksumService(): Promise<ChecksumService> {
     if (!w) return;
     waiting.delete(reply.id);
     if ('error' in reply) w.reject(new Error(`Checksums failed: ${reply.error}`));
+    else if ('results' in reply) w.resolve({ sums: [], results: reply.results });
     else w.resolve({ buffer: reply.buffer, sums: reply.sums });
   };
   worker.onerror = (event) => {
@@ -86,6 +87,8 @@ export async function checksumService(): Promise<ChecksumService> {
     ranges: {
       parallel: 1,
       sums: async (buffer, ranges) => (await send({ id: next++, buffer, ranges: [...ranges] })).sums.map(({ crc32, sha256 }) => ({ crc32, sha256 })),
+      // A read-back window is read by the worker itself: its bytes never enter the page's memory.
+      windows: async (window, entries) => (await send({ id: next++, window, entries: [...entries] })).results ?? [],
     },
     close() {
       worker.terminate();

@@ -1,13 +1,13 @@
 // `exhibit verify <bundle.zip|folder> [--json] [--expect-key <fingerprint>]…`: the same verifier
 // the dashboard and import use, for auditors and scripts. Exit code 0 only when everything
 // verifies; 1 when the bundle fails or is refused; 2 for a usage error or an unreadable path.
-import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as zlib from 'node:zlib';
 import { FolderBagSource } from './folder-source';
 import { BufferPool, workerChecksummer } from './node-checksums';
-import { formatReport, refusal, verifyBag, verifyZipBlob, type VerifyOptions, type VerifyResult } from './verify';
+import { formatReport, refusal, verifyBag, verifyZipBlob, type VerifyResult } from './verify';
 import { ZIP_WINDOW_BYTES, ZipError, type ByteSource } from './zip-read';
 
 const USAGE = `Usage: exhibit verify <bundle.zip | bundle folder> [--json] [--expect-key <fingerprint>]...
@@ -42,17 +42,6 @@ function fileByteSource(file: import('node:fs/promises').FileHandle, size: numbe
       }
       return out;
     },
-  };
-}
-
-/** ES256 signature checks with node:crypto on libuv's thread pool, off the thread that parses sidecars (WebCrypto's costs it more). */
-function nodeEs256(): NonNullable<VerifyOptions['verifyEs256']> {
-  const keys = new Map<string, KeyObject>();
-  return (jwk, signature, data) => {
-    const id = `${jwk.x}.${jwk.y}`;
-    let key = keys.get(id);
-    if (!key) keys.set(id, (key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' })));
-    return new Promise((resolve, reject) => verify('sha256', data, { key: key!, dsaEncoding: 'ieee-p1363' }, signature, (err, ok) => (err ? reject(err) : resolve(ok))));
   };
 }
 
@@ -104,7 +93,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
   let result: VerifyResult;
   if (info.isDirectory()) {
     try {
-      result = await verifyBag(await FolderBagSource.open(path), { expectKeys, sha256, verifyEs256: nodeEs256() });
+      result = await verifyBag(await FolderBagSource.open(path), { expectKeys, sha256 });
     } catch (err) {
       result = refusal(path, err, expectKeys);
     }
@@ -114,7 +103,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     const pool = new BufferPool(ZIP_WINDOW_BYTES);
     const checksummer = workerChecksummer(undefined, pool) ?? undefined;
     try {
-      result = await verifyZipBlob(fileByteSource(file, info.size, pool), basename(path), { expectKeys, sha256, crc32, checksummer, verifyEs256: nodeEs256() });
+      result = await verifyZipBlob(fileByteSource(file, info.size, pool), basename(path), { expectKeys, sha256, crc32, checksummer, verifyEs256: checksummer?.verifyEs256 });
     } finally {
       await checksummer?.close();
       await file.close();

@@ -1,19 +1,32 @@
 // Node only (the CLI): CRC-32 and SHA-256 of an archive's entries on worker threads, one window of
 // the archive per message (transferred, not copied), so hashing runs on every core while the main
-// thread reads the next window and checks signatures. Plain JavaScript in the workers: they need no
+// thread reads the next window and parses sidecars; capture signatures (ES256) are checked there too. Plain JavaScript in the workers: they need no
 // TypeScript loader and start in milliseconds. Each window's memory comes back with the answer and
 // is read into again (BufferPool): fresh 8 MB buffers for every window cost a page fault per 4 KB
 // and garbage collection, more than the hashing of small bundles.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
+import type { VerifyOptions } from './verify';
 import type { RangeChecksummer } from './zip-read';
 
 const WORKER = `
 const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
+const { createHash, createPublicKey, verify } = require('node:crypto');
 const zlib = require('node:zlib');
-parentPort.on('message', ({ id, buffer, ranges }) => {
+const keys = new Map();
+const check = ({ jwk, signature, data }) => {
+  try {
+    const name = jwk.x + '.' + jwk.y;
+    let key = keys.get(name);
+    if (!key) keys.set(name, (key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' })));
+    return verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+  } catch {
+    return false;
+  }
+};
+parentPort.on('message', ({ id, buffer, ranges, es256 }) => {
+  if (es256) return parentPort.postMessage({ id, oks: es256.map(check) });
   try {
     const sums = ranges.map(({ start, length }) => {
       const view = new Uint8Array(buffer, start, length);
@@ -57,17 +70,21 @@ export class BufferPool {
  * Worker threads for checksums, or null where Node lacks zlib.crc32 (before 20.15 / 22.2). Close it
  * when done. Buffers coming back from the workers go to `pool`, when given.
  */
-export function workerChecksummer(threads = Math.min(4, availableParallelism()), pool?: BufferPool): (RangeChecksummer & { close(): Promise<void> }) | null {
+export function workerChecksummer(
+  threads = Math.min(4, availableParallelism()),
+  pool?: BufferPool,
+): (RangeChecksummer & { verifyEs256: NonNullable<VerifyOptions['verifyEs256']>; close(): Promise<void> }) | null {
   if (typeof (zlib as { crc32?: unknown }).crc32 !== 'function' || threads < 1) return null;
   const workers = Array.from({ length: threads }, () => {
     const worker = new Worker(WORKER, { eval: true });
     worker.unref();
-    const waiting = new Map<number, { resolve: (s: Sums) => void; reject: (e: Error) => void }>();
-    worker.on('message', (m: { id: number; sums?: Sums; error?: string; buffer?: ArrayBuffer }) => {
+    const waiting = new Map<number, { resolve: (s: any) => void; reject: (e: Error) => void }>();
+    worker.on('message', (m: { id: number; sums?: Sums; error?: string; buffer?: ArrayBuffer; oks?: boolean[] }) => {
       const w = waiting.get(m.id);
       waiting.delete(m.id);
       if (m.buffer) pool?.give(m.buffer);
-      if (m.sums) w?.resolve(m.sums);
+      if (m.oks) w?.resolve(m.oks);
+      else if (m.sums) w?.resolve(m.sums);
       else w?.reject(new Error(`Checksums failed: ${m.error}`));
     });
     const failAll = (err: Error) => {
@@ -79,15 +96,34 @@ export function workerChecksummer(threads = Math.min(4, availableParallelism()),
     return { worker, waiting };
   });
   let next = 0;
+  // The least busy thread takes the job.
+  const post = <T>(message: Record<string, unknown>, transfer: ArrayBuffer[]) => {
+    const slot = workers.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
+    const id = next++;
+    return new Promise<T>((resolve, reject) => {
+      slot.waiting.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, ...message }, transfer);
+    });
+  };
+  type Es256Job = { jwk: unknown; signature: Uint8Array; data: Uint8Array };
+  let batch: { job: Es256Job; resolve: (ok: boolean) => void; reject: (e: Error) => void }[] = [];
+  const flush = () => {
+    const sent = batch;
+    batch = [];
+    post<boolean[]>({ es256: sent.map((b) => b.job) }, []).then(
+      (oks) => sent.forEach((b, i) => b.resolve(oks[i] === true)),
+      (err: Error) => sent.forEach((b) => b.reject(err)),
+    );
+  };
   return {
     parallel: threads,
-    sums(buffer, ranges) {
-      // The least busy thread takes the window.
-      const slot = workers.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
-      const id = next++;
-      return new Promise<Sums>((resolve, reject) => {
-        slot.waiting.set(id, { resolve, reject });
-        slot.worker.postMessage({ id, buffer, ranges }, [buffer]);
+    sums: (buffer, ranges) => post<Sums>({ buffer, ranges }, [buffer]),
+    // Capture signatures too: ECDSA costs the thread that parses sidecars more than hashing costs
+    // these. Checks asked for in one turn of the event loop (a window's sidecars) go as one message.
+    verifyEs256(jwk, signature, data) {
+      return new Promise<boolean>((resolve, reject) => {
+        batch.push({ job: { jwk, signature, data }, resolve, reject });
+        if (batch.length === 1) setImmediate(flush);
       });
     },
     async close() {

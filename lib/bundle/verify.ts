@@ -90,7 +90,7 @@ export interface VerifyOptions {
   crc32?: (bytes: Uint8Array) => number;
   /** Where the bytes of a zipped bag are checksummed: worker threads in the CLI, a Web Worker in the extension; by default `sha256` and `crc32` here. */
   checksummer?: RangeChecksummer;
-  /** Checks an ES256 signature (raw r‖s) over `data`; Node passes node:crypto's, run on its thread pool. Default: WebCrypto. */
+  /** Checks an ES256 signature (raw r‖s) over `data`; the CLI passes its worker threads' (node:crypto). Default: WebCrypto on this thread. */
   verifyEs256?: (jwk: Sidecar['signer']['publicKeyJwk'], signature: Uint8Array, data: Uint8Array) => Promise<boolean>;
 }
 

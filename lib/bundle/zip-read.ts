@@ -93,12 +93,58 @@ export interface RangeChecksummer {
   /** How many calls can usefully run at once. */
   readonly parallel: number;
   sums(buffer: ArrayBuffer, ranges: readonly { start: number; length: number }[]): Promise<{ crc32: number; sha256: string }[]>;
+  /**
+   * Where the checksums are computed on another thread: reads a window of the archive (a Blob
+   * slice) there and runs checkWindow on it, so the bytes never enter the caller's memory; only
+   * local headers, sums and the entries to keep come back.
+   */
+  windows?(window: Blob, entries: readonly WindowEntry[]): Promise<WindowResult[]>;
+}
+
+/** An entry of a window: its local header `at` bytes into the window, and `region` bytes up to the next entry. */
+export interface WindowEntry {
+  at: number;
+  region: number;
+  size: number;
+  keep: boolean;
+}
+
+/** What checkWindow found for an entry: a copy of its local header, where its data starts in the window, and its sums (absent when its data does not fit its region). */
+export type WindowResult = { header: Uint8Array; start: number; sums?: { crc32: number; sha256: string }; bytes?: Uint8Array };
+
+/**
+ * The bulk of reading back a window of stored entries, wherever its bytes are: each entry's local
+ * header is copied out (the reader checks it against the directory) and its data checksummed;
+ * entries to keep come back as copies.
+ */
+export async function checkWindow(
+  bytes: Uint8Array,
+  entries: readonly WindowEntry[],
+  crc: (data: Uint8Array) => number,
+  hash: (data: Uint8Array) => string | Promise<string>,
+): Promise<WindowResult[]> {
+  const out: WindowResult[] = [];
+  for (const e of entries) {
+    const limit = Math.min(bytes.length, e.at + e.region);
+    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const fixed = e.at + 30 <= limit && v.getUint32(e.at, true) === SIG_LOCAL;
+    const start = fixed ? e.at + 30 + v.getUint16(e.at + 26, true) + v.getUint16(e.at + 28, true) : -1;
+    const header = bytes.slice(e.at, fixed ? Math.min(start, limit) : Math.min(e.at + 30, limit));
+    if (!fixed || start + e.size > limit) {
+      out.push({ header, start });
+      continue;
+    }
+    const data = bytes.subarray(start, start + e.size);
+    out.push({ header, start, sums: { crc32: crc(data), sha256: await hash(data) }, ...(e.keep ? { bytes: data.slice() } : {}) });
+  }
+  return out;
 }
 
 /** Checksums on the calling thread, with the given (or built-in) functions. */
 export function inlineRangeChecksummer(hash: (bytes: Uint8Array) => string | Promise<string>, crc: (bytes: Uint8Array) => number = crc32): RangeChecksummer {
   return {
     parallel: 1,
+    windows: async (window, entries) => checkWindow(new Uint8Array(await window.arrayBuffer()), entries, crc, hash),
     async sums(buffer, ranges) {
       const out: { crc32: number; sha256: string }[] = [];
       for (const r of ranges) {
@@ -413,6 +459,40 @@ export class ZipArchive {
 
     const inFlight: Promise<void>[] = [];
     const limit = 2 * Math.max(1, options.checksummer.parallel) + 1;
+    const windowed = options.checksummer.windows?.bind(options.checksummer);
+    if (windowed && this.source.slice) {
+      // Each window is read and checksummed where the checksums are computed; here only its
+      // local headers are checked against the directory (as localDataStart does for bytes read here).
+      for (const w of windows) {
+        if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('Verification cancelled', 'AbortError');
+        const list = w.entries.map((e) => ({ at: e.localHeaderOffset - w.start, region: regionEnd.get(e)! - e.localHeaderOffset, size: e.size, keep: options.keep(e) }));
+        if (w.end > this.source.size) {
+          const error = new ZipError('truncated', `The archive is truncated inside "${w.entries[0]!.name}".`, w.entries[0]!.name);
+          for (const e of w.entries) options.onEntry(e, { error });
+          continue;
+        }
+        const job = windowed(this.source.slice(w.start, w.end), list).then(
+          (results) =>
+            w.entries.forEach((entry, i) => {
+              const r = results[i]!;
+              try {
+                const start = this.localDataStart(entry, r.header, list[i]!.region) + list[i]!.at;
+                if (start !== r.start || !r.sums) throw new ZipError('corrupt', `Entry "${entry.name}" runs into the next entry: the archive is damaged.`, entry.name);
+                if (r.sums.crc32 !== entry.crc32) throw new ZipError('corrupt', `Entry "${entry.name}" fails its CRC-32 check: the archive is damaged.`, entry.name);
+                options.onEntry(entry, { sha256: r.sums.sha256, ...(r.bytes ? { bytes: r.bytes } : {}) });
+              } catch (err) {
+                options.onEntry(entry, { error: err as Error });
+              }
+            }),
+          (err: Error) => w.entries.forEach((entry) => options.onEntry(entry, { error: err })),
+        );
+        inFlight.push(job);
+        if (inFlight.length >= limit) await inFlight.shift();
+      }
+      await Promise.all(inFlight);
+      await this.inflateRest(entries, options);
+      return;
+    }
     // The next window is read while this one is split up and handed over.
     const readWindow = (i: number) => {
       const w = windows[i];
@@ -464,8 +544,14 @@ export class ZipArchive {
       if (inFlight.length >= limit) await inFlight.shift();
     }
     await Promise.all(inFlight);
+    await this.inflateRest(entries, options);
+  }
 
-    // Deflated entries (re-zipped bundles): inflated one by one.
+  /** Deflated entries (re-zipped bundles): inflated one by one. */
+  private async inflateRest(
+    entries: readonly ZipEntry[],
+    options: { hash: (bytes: Uint8Array) => string | Promise<string>; keep: (entry: ZipEntry) => boolean; onEntry: (entry: ZipEntry, result: { sha256: string; bytes?: Uint8Array } | { error: Error }) => void },
+  ): Promise<void> {
     for (const e of entries) {
       if (e.directory || e.method === 0) continue;
       try {

@@ -9,7 +9,7 @@ import { BufferPool, workerChecksummer } from '@/lib/bundle/node-checksums';
 import { inlineChecksums } from '@/lib/bundle/checksums';
 import { blobSink, libraryLoader, planExport, runExport, volumeParts, volumeStream } from '@/lib/bundle/export';
 import { sidecarRecord, verifyZipBlob } from '@/lib/bundle/verify';
-import { crc32, inlineRangeChecksummer, type ByteSource } from '@/lib/bundle/zip-read';
+import { ZipArchive, checkWindow, crc32, inlineRangeChecksummer, type ByteSource } from '@/lib/bundle/zip-read';
 import { sidecarSchema } from '@/lib/bundle/format';
 import type { ExhibitDB } from '@/lib/db';
 import { exportZips, freshDb, identityFor, seedLibrary, text, unzipAll } from './bundle-support';
@@ -110,6 +110,34 @@ describe('reading a zip whose windows sit inside longer buffers', () => {
     const bad = await verifyZipBlob(padded(damaged), 'damaged.zip', { checksummer });
     expect(bad.report.ok).toBe(false);
     expect(bad.report.problems.some((p) => p.code === 'unreadable' && /CRC-32/.test(p.message))).toBe(true);
+  });
+});
+
+describe('checkWindow (the read-back work a worker does on a window of the zip)', () => {
+  it('copies each local header out, and sums and keeps exactly the entry data', async () => {
+    const archive = await ZipArchive.open(new Blob([zip as BlobPart]));
+    const entries = [...archive.entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset).slice(0, 4);
+    const start = entries[0]!.localHeaderOffset;
+    const end = entries[3]!.localHeaderOffset;
+    const window = zip.slice(start, end);
+    const list = entries.slice(0, 3).map((e, i) => ({ at: e.localHeaderOffset - start, region: entries[i + 1]!.localHeaderOffset - e.localHeaderOffset, size: e.size, keep: i === 1 }));
+    const results = await checkWindow(window, list, crc32, sha);
+    for (let i = 0; i < 3; i++) {
+      const e = entries[i]!;
+      const data = await archive.read(e);
+      const r = results[i]!;
+      expect(text(r.header.subarray(30, 30 + new TextEncoder().encode(e.name).length))).toBe(e.name);
+      expect(r.start - list[i]!.at).toBe(r.header.length);
+      expect(r.sums).toEqual({ crc32: crc32(data), sha256: sha(data) });
+      expect(r.bytes ? Buffer.compare(Buffer.from(r.bytes), Buffer.from(data)) : 'not kept').toBe(i === 1 ? 0 : 'not kept');
+    }
+    // An entry whose data would run past its region gets no sums (the reader reports it damaged).
+    const short = await checkWindow(window, [{ ...list[0]!, region: list[0]!.region - 1 }], crc32, sha);
+    expect(short[0]!.sums).toBeUndefined();
+    // No local header where the directory says: only the 30 bytes there come back.
+    const shifted = await checkWindow(window, [{ ...list[1]!, at: list[1]!.at + 1 }], crc32, sha);
+    expect(shifted[0]).toMatchObject({ start: -1 });
+    expect(shifted[0]!.header.length).toBe(30);
   });
 });
 
