@@ -1,7 +1,7 @@
 // The request search, opened from the popup's "Answers request" field (loaded only when opened):
 // type to search ids and descriptions, arrows to move, Enter to choose; then, for a request with
 // sampled items, which sample the capture fulfils (those not yet answered first).
-import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { SafeText } from '@/components/SafeText';
 import { defaultSampleId, filterRequests, orderSamples, STATUS_LABELS } from '@/lib/requests/pick';
 import type { RequestChoice, RequestItem, RequestLists } from './requests';
@@ -29,6 +29,12 @@ export function RequestPicker({ lists, value, onChange, onPeriod, onClose }: Req
   const chosen = value ? lists.requests.find((r) => r.id === value.requestId) : undefined;
   const openCount = lists.requests.filter((r) => r.status === 'open').length;
   const optionId = (r: RequestItem) => `${baseId}-req-${r.id}`;
+
+  // Opened on an earlier choice: start from it, scrolled into view.
+  useEffect(() => {
+    const index = value ? shown.findIndex((r) => r.id === value.requestId) : -1;
+    if (index > 0) move(index);
+  }, []); // only when the search opens
 
   function choose(request: RequestItem) {
     onChange({ periodId: request.periodId, requestId: request.id, ref: request.ref, sampleId: defaultSampleId(request, value?.requestId === request.id ? value.sampleId : null) });
@@ -72,7 +78,7 @@ export function RequestPicker({ lists, value, onChange, onPeriod, onClose }: Req
           autoComplete="off"
           spellCheck={false}
           autoFocus
-          placeholder="Search id or description, e.g. PBC-12"
+          placeholder="Search id or description"
           value={query}
           onChange={(e) => {
             setQuery(e.target.value);

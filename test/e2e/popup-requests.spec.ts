@@ -185,3 +185,33 @@ test('without an audit period the field stays hidden, and after a capture the po
   await popup.open(await api.tabIdOf(target));
   await expect(new PopupRequests(popup.page).field()).toHaveCount(0);
 });
+
+test('a pick the popup stepped aside for is attached when the popup next opens', async ({ exhibit, api, fixtures, popup }) => {
+  await api.setCapturer();
+  const { id } = await seedRequests(api);
+  const page = await exhibit.context.newPage();
+  await page.goto(fixtures.url('/element-console.html'));
+  await page.evaluate(() => window.scrollTo(0, 600));
+  const tabId = await api.tabIdOf(page);
+  await popup.open(tabId);
+  const requests = new PopupRequests(popup.page);
+  await requests.openFromField();
+  await requests.chooseByKeyboard('PBC-12');
+  await requests.closeFromField();
+  await popup.chooseMode('Element or region');
+  await popup.startButton().click();
+  await expect(popup.captureStatus()).toHaveText(/Pick an element/);
+  await expect(page.locator('exhibit-picker')).toHaveCount(1);
+  // The real popup closes itself here; this one is closed by hand.
+  await popup.close();
+  const half = (await page.locator('#status-card .bad').boundingBox())!;
+  await page.mouse.move(half.x + 20, half.y + 20);
+  await page.mouse.click(half.x + 20, half.y + 20);
+  await expect.poll(async () => (await api.call({ type: 'capture.last' })).state).toBe('saved');
+  const captureId = (await api.call({ type: 'capture.last' })).captureId;
+
+  await popup.open(tabId);
+  await expect(popup.page.getByRole('status').filter({ hasText: 'Last capture: Attached to PBC-12 · sample 1 of 25' })).toBeVisible();
+  const pbc12 = await api.call({ type: 'requests.get', id: id('PBC-12') });
+  expect(pbc12.samples[0].captureIds).toEqual([captureId]);
+});
