@@ -1,6 +1,7 @@
 // CRC-32 and SHA-256 of a file's bytes: in a dedicated worker where the platform has workers (the
-// extension's pages), so the page's main thread is free to read IndexedDB and feed the zip while
-// another core does the arithmetic; on the calling thread elsewhere (Node, tests).
+// extension's pages), which also reads the bytes (the library's Blobs, windows of a zip read back),
+// so the page's main thread neither holds nor collects them; on the calling thread elsewhere (Node,
+// tests).
 import { sha256Hex } from '../capture/signing';
 import type { ChecksumReply, ChecksumRequest } from './checksum-worker';
 import { crc32, inlineRangeChecksummer, type RangeChecksummer, type WindowResult } from './zip-read';
@@ -12,23 +13,17 @@ export interface Checksums {
 
 export interface ChecksumService {
   /**
-   * The checksums of `bytes`, and the bytes themselves: a worker gets them by transfer, so use the
-   * returned array afterwards, never the one passed in.
-   */
-  sum(bytes: Uint8Array): Promise<{ bytes: Uint8Array } & Checksums>;
-  /**
    * The checksums and size of a Blob's bytes, read where the sums are computed (a worker): the
    * caller's thread never holds the bytes. Several may run at once.
    */
   sumBlob(blob: Blob): Promise<Checksums & { size: number }>;
-  /** The same for ranges of one buffer (a window of a zip being read back), which it takes over. */
+  /** Checksums of a zip being read back: of windows read where the sums are computed, or of ranges of a buffer it takes over. */
   readonly ranges: RangeChecksummer;
   close(): void;
 }
 
 /** Checksums on the calling thread. */
 export const inlineChecksums: ChecksumService = {
-  sum: async (bytes) => ({ bytes, crc32: crc32(bytes), sha256: await sha256Hex(bytes) }),
   sumBlob: async (blob) => {
     const bytes = new Uint8Array(await blob.arrayBuffer());
     return { crc32: crc32(bytes), sha256: await sha256Hex(bytes), size: bytes.length };
@@ -74,12 +69,6 @@ export async function checksumService(): Promise<ChecksumService> {
       worker.postMessage(request, 'buffer' in request ? [request.buffer] : []);
     });
   const service: ChecksumService = {
-    async sum(bytes) {
-      // Only a whole buffer can be transferred: a view of a larger one is copied first.
-      const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
-      const { buffer, sums } = await send({ id: next++, buffer: own.buffer as ArrayBuffer });
-      return { bytes: new Uint8Array(buffer!), crc32: sums[0]!.crc32, sha256: sums[0]!.sha256 };
-    },
     async sumBlob(blob) {
       const { crc32, sha256, size } = (await send({ id: next++, blob })).sums[0]!;
       return { crc32, sha256, size };
@@ -99,7 +88,7 @@ export async function checksumService(): Promise<ChecksumService> {
   // and work inline if it does not answer correctly within a few seconds.
   const probe = new Uint8Array([0x61, 0x62, 0x63]);
   const [answer, blobAnswer] = await Promise.race([
-    Promise.all([service.sum(probe.slice()), service.sumBlob(new Blob([probe]))]).catch(() => [null, null] as const),
+    Promise.all([service.ranges.sums(probe.slice().buffer, [{ start: 0, length: 3 }]).then((s) => s[0]), service.sumBlob(new Blob([probe]))]).catch(() => [null, null] as const),
     new Promise<readonly [null, null]>((r) => setTimeout(() => r([null, null]), 5000)),
   ]);
   const expected = await sha256Hex(probe);
