@@ -1,19 +1,36 @@
-// The library grid's reads: ids matching a filter come from indexes alone (lib/library.ts), once
-// per filter and per change of the database; the grid then loads the summaries and thumbnails of
-// the rows on screen only. Free text has no index: it goes through listCaptures, which reads the records.
+// The library grid's reads. With no filter but dates (opening the library), nothing is read in
+// bulk: the count comes from the capture-time index and each chunk of rows is a cursor skip into
+// it. Other filters get their matching ids from indexes alone (lib/library.ts), once per filter and
+// per change of the database. Either way the grid then loads the summaries and thumbnails of the
+// rows on screen only. Free text has no index: it goes through listCaptures, which reads the records.
 import type { ExhibitDB } from '@/lib/db';
-import { listCaptures, matchingIdsByIndex, summariesOf, thumbnailsOf, type LibraryFilter } from '@/lib/library';
+import { listCaptures, matchingIdsByIndex, resolveRange, summariesOf, thumbnailsOf, type LibraryFilter } from '@/lib/library';
 import type { CaptureSummary } from '@/lib/schema';
 
 export type { LibraryFilter } from '@/lib/library';
 
-export type Matches = { ids: string[]; items: null } | { ids: string[]; items: CaptureSummary[] };
+export type Matches =
+  /** Every capture taken in [from, to), newest first (ties: higher id first), read by position. */
+  | { kind: 'range'; from: string; to: string; total: number }
+  /** These ids, in order; `items`: their summaries, when the filter had to read them anyway. */
+  | { kind: 'ids'; ids: string[]; items: CaptureSummary[] | null; total: number };
 
 export async function findMatches(db: ExhibitDB, filter: LibraryFilter): Promise<Matches> {
+  if (!filter.text?.trim() && !filter.controlId && !filter.system && !filter.capturedBy && !filter.untagged) {
+    const { from, to } = await resolveRange(db, filter);
+    return { kind: 'range', from, to, total: await db.captures.where('capturedAt').between(from, to).count() };
+  }
   const ids = await matchingIdsByIndex(db, filter);
-  if (ids) return { ids, items: null };
+  if (ids) return { kind: 'ids', ids, items: null, total: ids.length };
   const all = await listCaptures(db, { ...filter, offset: 0, limit: Number.MAX_SAFE_INTEGER });
-  return { ids: all.items.map((c) => c.id), items: all.items };
+  return { kind: 'ids', ids: all.items.map((c) => c.id), items: all.items, total: all.total };
+}
+
+/** Ids of matches `from` to `to` (exclusive). */
+export async function idsAt(db: ExhibitDB, matches: Matches, from: number, to: number): Promise<string[]> {
+  if (matches.kind === 'ids') return matches.ids.slice(from, to);
+  // The index keeps equal times in id order, so reversed it is newest first, ties by higher id first.
+  return db.captures.where('capturedAt').between(matches.from, matches.to).reverse().offset(from).limit(to - from).primaryKeys();
 }
 
 export interface Chunk {
@@ -26,7 +43,8 @@ export interface Chunk {
 
 /** The summaries and thumbnails of matches `from` to `to` (exclusive), read in two bulk reads side by side. */
 export async function loadChunk(db: ExhibitDB, matches: Matches, from: number, to: number): Promise<Chunk> {
-  const ids = matches.ids.slice(from, to);
-  const [items, thumbnails] = await Promise.all([matches.items ? matches.items.slice(from, to) : summariesOf(db, ids), thumbnailsOf(db, ids)]);
-  return { offset: from, items, thumbnails };
+  const ids = await idsAt(db, matches, from, to);
+  const items = matches.kind === 'ids' ? matches.items : null;
+  const [summaries, thumbnails] = await Promise.all([items ? items.slice(from, to) : summariesOf(db, ids), thumbnailsOf(db, ids)]);
+  return { offset: from, items: summaries, thumbnails };
 }

@@ -64,6 +64,8 @@ interface CaptureWindow {
 }
 
 const NO_THUMBNAILS = new Map<string, Blob>();
+/** How long a card must stay mounted before its thumbnail is decoded. */
+const THUMBNAIL_DELAY_MS = 50;
 
 /** The matches from position `first` to `last` of the whole result, and how many there are. */
 function useCaptureWindow(filter: LibraryFilter, key: string, first: number, last: number): CaptureWindow | undefined {
@@ -76,7 +78,7 @@ function useCaptureWindow(filter: LibraryFilter, key: string, first: number, las
       const matches = await findMatches(db, filter);
       return { key, ...matches, head: await loadChunk(db, matches, 0, CHUNK), error: null };
     } catch (err) {
-      return { key, ids: [], items: null, head: null, error: (err as Error).message };
+      return { key, kind: 'ids' as const, ids: [], items: null, total: 0, head: null, error: (err as Error).message };
     }
   }, [key]);
   const offset = Math.floor(first / CHUNK) * CHUNK;
@@ -85,11 +87,12 @@ function useCaptureWindow(filter: LibraryFilter, key: string, first: number, las
   const loaded = useLiveQuery(async () => (matched && !fromHead ? { matched, chunk: await loadChunk(getDb(), matched, offset, end) } : null), [matched, offset, end, fromHead]);
   if (!matched) return undefined;
   const current = matched.key === key;
-  const total = current ? matched.ids.length : null;
+  const total = current ? matched.total : null;
   const error = current ? matched.error : null;
   const chunk = fromHead ? matched.head : loaded?.chunk;
-  if (!chunk) return { offset: 0, items: [], thumbnails: NO_THUMBNAILS, total, current: false, error };
-  return { offset: chunk.offset, items: chunk.items, thumbnails: chunk.thumbnails, total, current: current && (fromHead || loaded?.matched === matched), error };
+  // Only a change of filter dims the grid: rows still loading while scrolling show as skeletons.
+  if (!chunk) return { offset: 0, items: [], thumbnails: NO_THUMBNAILS, total, current, error };
+  return { offset: chunk.offset, items: chunk.items, thumbnails: chunk.thumbnails, total, current, error };
 }
 
 function useElementWidth(ref: RefObject<HTMLElement | null>): number {
@@ -345,19 +348,23 @@ function Thumbnail({ captureId, blob }: { captureId: string; blob: Blob | undefi
     const current = latest.current;
     if (!current) return;
     let cancelled = false;
-    createImageBitmap(current).then(
-      (bitmap) => {
-        const canvas = canvasRef.current;
-        if (cancelled || !canvas) return bitmap.close();
-        canvas.width = bitmap.width;
-        canvas.height = bitmap.height;
-        canvas.getContext('bitmaprenderer')!.transferFromImageBitmap(bitmap);
-        setShown(true);
-      },
-      () => setShown(false),
-    );
+    // Cards that only flash past in a fast scroll are gone before this fires and decode nothing.
+    const timer = setTimeout(() => {
+      createImageBitmap(current).then(
+        (bitmap) => {
+          const canvas = canvasRef.current;
+          if (cancelled || !canvas) return bitmap.close();
+          canvas.width = bitmap.width;
+          canvas.height = bitmap.height;
+          canvas.getContext('bitmaprenderer')!.transferFromImageBitmap(bitmap);
+          setShown(true);
+        },
+        () => setShown(false),
+      );
+    }, THUMBNAIL_DELAY_MS);
     return () => {
       cancelled = true;
+      clearTimeout(timer);
     };
   }, [captureId, present]);
   return (
