@@ -194,7 +194,7 @@ export function Popup() {
       // The capture is saved whatever happens next; attaching it is one more message.
       const attach = answers ? await attachToRequest(summary.id, answers) : null;
       forgetPendingAttach();
-      setPhase({ kind: 'saved', saved: { id: summary.id, sha256: summary.sha256, title: summary.title, url: summary.url, controlIds: summary.controlIds, note: summary.note }, attach });
+      setPhase({ kind: 'saved', saved: { id: summary.id, sha256: summary.sha256, title: summary.title, url: summary.url, controlIds: attach?.ok ? attach.controlIds : summary.controlIds, note: summary.note }, attach });
       if (answers) void refreshRequests(answers.periodId);
     } catch (err) {
       setPhase({ kind: 'failed', message: (err as Error).message });

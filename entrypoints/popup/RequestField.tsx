@@ -96,7 +96,7 @@ export function RequestAttach({
   outcome: AttachOutcome | null;
   /** Preselected in the search: the sticky choice. */
   initial: RequestChoice | null;
-  onAttached(choice: RequestChoice): void;
+  onAttached(choice: RequestChoice, controlIds: string[]): void;
   onPeriod(id: string): void;
 }) {
   const [outcomes, setOutcomes] = useState<AttachOutcome[]>(firstOutcome ? [firstOutcome] : []);
@@ -113,7 +113,7 @@ export function RequestAttach({
     setOutcomes((list) => [...list, outcome]);
     if (outcome.ok) {
       setOpen(false);
-      onAttached(choice);
+      onAttached(choice, outcome.controlIds);
     }
   }
 

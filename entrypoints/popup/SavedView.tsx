@@ -96,7 +96,20 @@ export function SavedView({ saved, controls, recent, onAgain, openDashboard, lis
           </dl>
         </div>
       </div>
-      <RequestAttach captureId={saved.id} lists={lists} outcome={attachOutcome} initial={requestChoice} onAttached={onAttached} onPeriod={onPeriod} />
+      <RequestAttach
+        captureId={saved.id}
+        lists={lists}
+        outcome={attachOutcome}
+        initial={requestChoice}
+        onPeriod={onPeriod}
+        onAttached={(choice, tags) => {
+          // Attaching tagged the capture with the request's controls: the form shows them, so saving a note later keeps them.
+          const added = tags.filter((id) => !stored.controlIds.includes(id));
+          setStored((s) => ({ ...s, controlIds: [...s.controlIds, ...added] }));
+          setControlIds((ids) => [...ids, ...added.filter((id) => !ids.includes(id))]);
+          onAttached(choice);
+        }}
+      />
       <form className="capture-form" onSubmit={save} aria-label="Adjust tags and note">
         <ControlPicker label="Controls" controls={controls} recent={recent} value={controlIds} onChange={setControlIds} placeholder="Search controls" />
         <div className="field">

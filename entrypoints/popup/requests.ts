@@ -85,13 +85,14 @@ export function forgetPendingAttach(): void {
   localStorage.removeItem(PENDING_KEY);
 }
 
-export type AttachOutcome = { ok: true; text: string; request: RequestItem } | { ok: false; message: string };
+/** `controlIds`: the capture's tags after attaching (it gains the request's related controls). */
+export type AttachOutcome = { ok: true; text: string; request: RequestItem; controlIds: string[] } | { ok: false; message: string };
 
 /** Attaches the capture; the outcome in words ("Attached to PBC-12 · sample 3 of 25"). */
 export async function attachToRequest(captureId: string, choice: RequestChoice): Promise<AttachOutcome> {
   try {
-    const { request } = await send({ type: 'requests.attach', requestId: choice.requestId, captureId, ...(choice.sampleId ? { sampleId: choice.sampleId } : {}) });
-    return { ok: true, text: `Attached to ${describeChoice(request, choice.sampleId)}`, request };
+    const { request, annotation } = await send({ type: 'requests.attach', requestId: choice.requestId, captureId, ...(choice.sampleId ? { sampleId: choice.sampleId } : {}) });
+    return { ok: true, text: `Attached to ${describeChoice(request, choice.sampleId)}`, request, controlIds: annotation.controlIds };
   } catch (err) {
     const e = err as ExhibitError;
     if (e instanceof ExhibitError && e.code === 'not-found' && /request|sample/i.test(e.message)) {

@@ -97,6 +97,15 @@ test('chooses a request and sample before capturing, attaches after, and the cho
   const pbc1 = await api.call({ type: 'requests.get', id: id('PBC-1') });
   expect(pbc1.attachments).toEqual([expect.objectContaining({ captureId, sampleId: null, by: 'Ada Admin <ada@acme.example>' })]);
   expect(pbc1.status).toBe('evidence-attached');
+  await popup.thumbnail().waitFor();
+  await popup.root().screenshot({ path: 'docs/screenshots/popup-attached.png' });
+  // The tags attaching added are in the form, so saving a note afterwards keeps them.
+  await expect(popup.adjustForm().getByRole('list', { name: 'Selected controls' })).toContainText('CC6.2');
+  await popup.adjustForm().getByLabel('Note').fill('New hire 3 of 25');
+  await popup.adjustForm().getByRole('button', { name: 'Save changes' }).click();
+  await expect(popup.adjustForm().getByRole('status')).toHaveText(/Changes saved/);
+  const after = (await api.call({ type: 'captures.get', id: captureId })).annotation;
+  expect(after).toMatchObject({ note: 'New hire 3 of 25', controlIds: ['CC6.2'] });
 
   // The choice sticks for the next capture, moving on to a sample not yet answered.
   await popup.page.getByRole('button', { name: 'New capture' }).click();
