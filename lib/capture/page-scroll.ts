@@ -105,7 +105,9 @@ export async function scrollPageTo(top: number, hideFloating: boolean): Promise<
 
 /** Puts the scroll position and every hidden element back; safe to call more than once. */
 export function restorePageScroll(): boolean {
-  const w = window as unknown as { __exhibitScroll?: { el: Element | null; top: number; docTop: number; hidden: Array<[HTMLElement, string]> } };
+  const w = window as unknown as { __exhibitScroll?: { el: Element | null; top: number; docTop: number; hidden: Array<[HTMLElement, string]> }; __exhibitTableScope?: unknown };
+  // A table-scope request a failed read left behind must not widen a later capture's tables.
+  delete w.__exhibitTableScope;
   const state = w.__exhibitScroll;
   if (!state) return false;
   for (const [he, visibility] of state.hidden) {

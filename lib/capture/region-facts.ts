@@ -210,17 +210,19 @@ export async function collectRegionFacts(win: Window): Promise<RegionFactsResult
   if (request.hideOverlaps && state.hidden.length) await settle(win);
 
   let place: PlaceRect | undefined;
+  let panel: Element | null = null;
   if (target.kind === 'page' && target.grow > 0) {
     // The panel the full-page capture scrolls (page-scroll.ts keeps it in this same isolated world).
-    const panel = (win as unknown as { __exhibitScroll?: { el: Element | null } }).__exhibitScroll?.el;
+    panel = (win as unknown as { __exhibitScroll?: { el: Element | null } }).__exhibitScroll?.el ?? null;
     if (panel) {
-      const bottom = panel.getBoundingClientRect().bottom;
-      place = (node, r) => (!panel.contains(node) && r.top >= bottom - 0.5 ? { left: r.left, top: r.top + target.grow, right: r.right, bottom: r.bottom + target.grow } : r);
+      const scrolled = panel;
+      const bottom = scrolled.getBoundingClientRect().bottom;
+      place = (node, r) => (!scrolled.contains(node) && r.top >= bottom - 0.5 ? { left: r.left, top: r.top + target.grow, right: r.right, bottom: r.bottom + target.grow } : r);
     }
   }
   const marks: PageMarks = { suggestions: [], tables: [], segments: [] };
   try {
-    Object.assign(marks, tableTemplates(win, rect, place));
+    Object.assign(marks, tableTemplates(win, rect, place, panel));
   } catch {
     // Tables are a bonus to the pixels (as for visible captures): odd markup gives none.
   }

@@ -166,9 +166,9 @@ export function findSuggestions(win: Window, region: Rect, place: PlaceRect = in
  * document (no scripts, no custom element constructors, no image loads); layout questions about
  * the clone are answered by the live page.
  */
-export function tableTemplates(win: Window, region: Rect, place: PlaceRect = inPlace): { tables: ExtractedTableFacts[]; segments: PageSegment[] } {
+export function tableTemplates(win: Window, region: Rect, place: PlaceRect = inPlace, unclipped: Element | null = null): { tables: ExtractedTableFacts[]; segments: PageSegment[] } {
   const doc = win.document;
-  const live = browserProbe(win);
+  const live = browserProbe(win, { unclipped });
   const anyInRegion = Array.from(doc.querySelectorAll(CANDIDATES)).some((el) => {
     const r = el.getBoundingClientRect();
     return r.right > r.left && r.bottom > r.top && intersects(r, region);

@@ -11,11 +11,13 @@ import { getInstallation } from '../installation';
 import type { CaptureMode, Capturer, CaptureSummary, RegionRect } from '../schema';
 import { summarize } from '../library';
 import { tableFiles } from '../tables/csv';
+import { prepareTableScope } from '../tables/scope';
 import { localTimeZone } from '../time';
 import { renderBanner } from './banner';
 import { captureTarget, measureFullPage, resolveTarget, type PageMarksInImage, type TargetShot } from './element';
 import { buildEvidence, type CapturedPage } from './evidence';
 import { captureFullPage, type FullPageProgress, type FullPageResult } from './fullpage';
+import type { ScrollPlan } from './page-scroll';
 import { redactBeforeSaving, redactionSession } from './redaction';
 import { CaptureQuota, SerialQueue } from './quota';
 import { saveCapture } from './store';
@@ -94,6 +96,19 @@ export async function makeThumbnail(png: Uint8Array, clock = new CaptureClock())
   }
 }
 
+/**
+ * The page's facts with its tables read over the whole captured height of a full-page capture
+ * (every row the page rendered down to the end of the image), once the page shows its first tile.
+ */
+async function readWholePageFacts(tabId: number, plan: ScrollPlan, capturedHeight: number): Promise<PageFacts | null> {
+  const injection = { target: { tabId }, func: prepareTableScope, args: [{ grow: Math.max(0, capturedHeight - plan.clientHeight) }] };
+  const prepared = await browser.scripting.executeScript(injection as unknown as Parameters<typeof browser.scripting.executeScript>[0]).then(
+    () => true,
+    () => false,
+  );
+  return prepared ? readPageFacts(tabId) : null;
+}
+
 async function tabOrThrow(tabId: number) {
   try {
     return await browser.tabs.get(tabId);
@@ -124,6 +139,7 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
   let fullPage: FullPageResult | undefined;
   let shot: TargetShot | undefined;
   let fullPageMarks: PageMarksInImage | undefined;
+  let wholePage: PageFacts | null = null;
   try {
     // Everything that decides what the pixels show happens in one section right around the
     // browser's capture call: a burst may wait here, and the tab may close or navigate meanwhile.
@@ -180,10 +196,14 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
           captureViewport,
           onProgress: request.onProgress,
           signal: request.signal,
-          // Redaction needs the page's text where the stitched image will show it: read at the first tile.
-          ...(request.redact ? { beforeFirstTile: async (plan, capturedHeight) => void (fullPageMarks = await measureFullPage(request.tabId, plan, capturedHeight)) } : {}),
+          // The tables (and, for redaction, the text) where the stitched image will show them: read at the first tile.
+          beforeFirstTile: async (plan, capturedHeight) => {
+            if (request.redact) fullPageMarks = await measureFullPage(request.tabId, plan, capturedHeight);
+            else wholePage = await readWholePageFacts(request.tabId, plan, capturedHeight);
+          },
         });
-        return { png: stitched.parts[0]!, capturedAt: stitched.capturedAt, snapshot: page, fullPage: stitched };
+        // Without that read, the context still comes from the page, but no partial tables are stored.
+        return { png: stitched.parts[0]!, capturedAt: stitched.capturedAt, snapshot: wholePage ?? (page ? { ...page, tables: [] } : null), fullPage: stitched };
       }
       throw new ExhibitError('invalid-request', `Unknown capture mode ${request.mode}.`);
     }));
@@ -203,8 +223,9 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
   thumbnail?.catch(() => undefined);
 
   const url = tab.url ?? '';
-  // What the page-facts script read (context from the live DOM, tables in the viewport), unless
-  // the page could not be read: then the context comes from the URL alone and no tables are stored.
+  // What the page-facts script read (context from the live DOM, tables in the viewport or over a
+  // full page's captured height), unless the page could not be read: then the context comes from
+  // the URL alone and no tables are stored.
   const facts = factsFor(url, snapshot);
   const page: CapturedPage = {
     png,

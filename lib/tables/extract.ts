@@ -417,8 +417,12 @@ export function extractTables(doc: Document, options: ExtractOptions = {}): Extr
   return tables;
 }
 
-/** The browser’s layout, for the page-facts script. */
-export function browserProbe(win: Window): LayoutProbe {
+/**
+ * The browser’s layout, for the page-facts script. `unclipped`: a scrolling element whose own
+ * clipping is ignored — the panel a full-page capture stitches in full, so rows scrolled out of
+ * it still count as inside the captured image.
+ */
+export function browserProbe(win: Window, options: { unclipped?: Element | null } = {}): LayoutProbe {
   const clipCache = new Map<Element, Rect | null>();
   const style = (el: Element) => win.getComputedStyle(el);
   const rectOf = (el: Element): Rect => el.getBoundingClientRect();
@@ -428,7 +432,7 @@ export function browserProbe(win: Window): LayoutProbe {
     if (clipCache.has(el)) return clipCache.get(el)!;
     const s = style(el);
     let clip = clipOf(el.parentElement);
-    if (s.overflowX !== 'visible' || s.overflowY !== 'visible') {
+    if (el !== options.unclipped && (s.overflowX !== 'visible' || s.overflowY !== 'visible')) {
       const r = rectOf(el);
       clip = clip ? { left: Math.max(clip.left, r.left), top: Math.max(clip.top, r.top), right: Math.min(clip.right, r.right), bottom: Math.min(clip.bottom, r.bottom) } : r;
     }

@@ -3,6 +3,7 @@ import { PNG } from 'pngjs';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { test, expect } from './fixtures';
+import { RedactEditorPage } from './pages/redact';
 
 type Rgb = [number, number, number];
 function pixels(png: Buffer) {
@@ -117,3 +118,40 @@ test('a full-page capture reports progress, can be cancelled, and leaves nothing
   expect((await api.call({ type: 'captures.list' })).total).toBe(0);
   expect(await page.evaluate(() => [window.scrollY, getComputedStyle(document.querySelector('header')!).visibility])).toEqual([0, 'visible']);
 });
+
+for (const [layout, path] of [
+  ['the page scrolls', '/long-table.html'],
+  ['a console panel scrolls', '/long-table.html?panel'],
+] as const) {
+  test(`a full-page capture stores every row of a long table, with and without redaction (${layout})`, async ({ exhibit, api, fixtures }) => {
+    const page = await exhibit.context.newPage();
+    await page.goto(fixtures.url(path));
+    const tabId = await api.tabIdOf(page);
+    // The person left the page scrolled to the middle of the table: its rows are read over the whole image, not from where they were.
+    const scrollMiddle = () => page.evaluate(() => (document.documentElement.classList.contains('panel') ? (document.querySelector('main')!.scrollTop = 2500) : window.scrollTo(0, 2500)));
+    const expected = ['Name,Email,Role,MFA', ...Array.from({ length: 180 }, (_, i) => {
+      const n = String(i + 1).padStart(3, '0');
+      return `User ${n},user-${n}@acme.example,${['Owner', 'Admin', 'Member', 'Viewer'][(i + 1) % 4]},${(i + 1) % 7 ? 'enabled' : 'disabled'}`;
+    })];
+
+    await scrollMiddle();
+    const plain = await api.call({ type: 'capture', tabId, mode: 'full-page' });
+    const plainRecord = (await api.call({ type: 'captures.get', id: plain.id })).capture;
+    expect(plainRecord.fullPage.truncated).toBe(false);
+    expect(plainRecord.tables).toEqual([expect.objectContaining({ name: 'tables/1.csv', caption: 'Organization members', rowCount: 180, virtualized: false })]);
+    expect(plainRecord.tables[0].renderedRowCount).toBeUndefined();
+    const plainCsv = await api.call({ type: 'captures.table', id: plain.id, name: 'tables/1.csv' });
+    expect(plainCsv.hashValid).toBe(true);
+    expect(plainCsv.text.split('\r\n')).toEqual(expected);
+
+    await scrollMiddle();
+    const reply = api.request({ type: 'capture', tabId, mode: 'full-page', redact: true });
+    const editor = await RedactEditorPage.waitFor(exhibit.context);
+    const saved = await api.call({ type: 'redact.save', sessionId: editor.sessionId(), regions: [] });
+    expect(await reply).toMatchObject({ ok: true, data: { id: saved.id } });
+    const redactedRecord = (await api.call({ type: 'captures.get', id: saved.id })).capture;
+    expect(redactedRecord.tables).toEqual([expect.objectContaining({ name: 'tables/1.csv', rowCount: 180 })]);
+    const redactedCsv = await api.call({ type: 'captures.table', id: saved.id, name: 'tables/1.csv' });
+    expect(redactedCsv.text).toBe(plainCsv.text);
+  });
+}
