@@ -55,17 +55,28 @@ function applyDelta(current: Float64Array | undefined, delta: Delta): Float64Arr
   return Float64Array.from(kept).sort();
 }
 
-async function writeDeltas(months: DBCoreTable, trans: DBCoreTransaction, deltas: Map<string, Delta>): Promise<void> {
+const monthKey = (key: readonly unknown[]): [string, string] => [key[0] as string, (key[1] as string).slice(0, 7)];
+
+/** The month rows a request may touch, one per (control, month) among `keys`: read alongside the tag write. */
+function monthKeysOf(keys: readonly (readonly unknown[])[]): [string, string][] {
+  const seen = new Map<string, [string, string]>();
+  for (const k of keys) {
+    const m = monthKey(k);
+    seen.set(`${m[0]}\u0000${m[1]}`, m);
+  }
+  return [...seen.values()];
+}
+
+async function writeDeltas(months: DBCoreTable, trans: DBCoreTransaction, deltas: Map<string, Delta>, prefetched: Map<string, TagMonthRow | undefined>): Promise<void> {
   if (deltas.size === 0) return;
-  const list = [...deltas.values()];
-  const rows = (await months.getMany({ trans, keys: list.map((d) => [d.controlId, d.month]) })) as (TagMonthRow | undefined)[];
   const puts: TagMonthRow[] = [];
   const deletes: [string, string][] = [];
-  list.forEach((d, i) => {
-    const times = applyDelta(rows[i]?.times, d);
+  for (const [id, d] of deltas) {
+    const row = prefetched.get(id);
+    const times = applyDelta(row?.times, d);
     if (times.length) puts.push({ controlId: d.controlId, month: d.month, times });
-    else if (rows[i]) deletes.push([d.controlId, d.month]);
-  });
+    else if (row) deletes.push([d.controlId, d.month]);
+  }
   if (puts.length) await months.mutate({ type: 'put', trans, values: puts });
   if (deletes.length) await months.mutate({ type: 'delete', trans, keys: deletes });
 }
@@ -74,16 +85,30 @@ function failed(res: DBCoreMutateResponse, i: number): boolean {
   return res.failures[i] !== undefined;
 }
 
+/**
+ * Reads the tag rows at `keys` and the month rows they fall in, and applies `req`, as one batch of
+ * requests: IndexedDB runs a transaction's requests in order, so the reads see the rows as they
+ * were before the write, and the write costs no extra round trip to the database.
+ */
+async function readAndWrite(tags: DBCoreTable, months: DBCoreTable, req: DBCoreMutateRequest, keys: readonly (readonly unknown[])[]) {
+  const monthKeys = monthKeysOf(keys);
+  const [existing, res, monthRows] = await Promise.all([
+    tags.getMany({ trans: req.trans, keys: keys as unknown[][] }) as Promise<(TagRow | undefined)[]>,
+    tags.mutate(req),
+    months.getMany({ trans: req.trans, keys: monthKeys }) as Promise<(TagMonthRow | undefined)[]>,
+  ]);
+  const prefetched = new Map(monthKeys.map((k, i) => [`${k[0]}\u0000${k[1]}`, monthRows[i]]));
+  return { existing, res, prefetched };
+}
+
 function wrapTags(tags: DBCoreTable, months: DBCoreTable): DBCoreTable {
   return {
     ...tags,
     async mutate(req: DBCoreMutateRequest): Promise<DBCoreMutateResponse> {
       const deltas = new Map<string, Delta>();
-      let res: DBCoreMutateResponse;
       if (req.type === 'add' || req.type === 'put') {
         const keys: TagKey[] = req.keys ?? (req.values as TagRow[]).map(keyOf);
-        const existing = await tags.getMany({ trans: req.trans, keys });
-        res = await tags.mutate(req);
+        const { existing, res, prefetched } = await readAndWrite(tags, months, req, keys);
         const seen = new Set<string>();
         keys.forEach((k, i) => {
           const s = keyString(k);
@@ -92,9 +117,12 @@ function wrapTags(tags: DBCoreTable, months: DBCoreTable): DBCoreTable {
           seen.add(s);
           collect(deltas, k, 'add');
         });
-      } else if (req.type === 'delete') {
-        const existing = (await tags.getMany({ trans: req.trans, keys: req.keys })) as (TagRow | undefined)[];
-        res = await tags.mutate(req);
+        await writeDeltas(months, req.trans, deltas, prefetched);
+        return res;
+      }
+      if (req.type === 'delete') {
+        if (req.keys.length === 0) return tags.mutate(req);
+        const { existing, res, prefetched } = await readAndWrite(tags, months, req, req.keys as TagKey[]);
         const seen = new Set<string>();
         existing.forEach((row, i) => {
           if (!row || failed(res, i)) return;
@@ -103,12 +131,15 @@ function wrapTags(tags: DBCoreTable, months: DBCoreTable): DBCoreTable {
           seen.add(keyString(k));
           collect(deltas, k, 'remove');
         });
-      } else {
-        const existing = await tags.query({ trans: req.trans, values: true, query: { index: tags.schema.primaryKey, range: req.range } });
-        res = await tags.mutate(req);
-        for (const row of existing.result as TagRow[]) collect(deltas, keyOf(row), 'remove');
+        await writeDeltas(months, req.trans, deltas, prefetched);
+        return res;
       }
-      await writeDeltas(months, req.trans, deltas);
+      const existing = await tags.query({ trans: req.trans, values: true, query: { index: tags.schema.primaryKey, range: req.range } });
+      const res = await tags.mutate(req);
+      for (const row of existing.result as TagRow[]) collect(deltas, keyOf(row), 'remove');
+      const list = [...deltas.values()].map((d): [string, string] => [d.controlId, d.month]);
+      const rows = (await months.getMany({ trans: req.trans, keys: list })) as (TagMonthRow | undefined)[];
+      await writeDeltas(months, req.trans, deltas, new Map(list.map((k, i) => [`${k[0]}\u0000${k[1]}`, rows[i]])));
       return res;
     },
   };

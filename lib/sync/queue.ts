@@ -51,11 +51,14 @@ function wrap(table: DBCoreTable, queue: DBCoreTable, keys: DBCoreTable, kind: '
       const values = req.values as (SignedCapture | AnnotationEvent)[];
       const ids = values.map((v) => v.id);
       // Only rows that are new: an event applied again (sync, a repeated import) is not queued twice.
-      const [existing, installation] = await Promise.all([
-        table.getMany({ trans: req.trans, keys: ids }),
+      // An add never overwrites (a row already there fails, and failures are not queued), so only a
+      // put needs to look. The reads and the write go out as one batch: IndexedDB runs a
+      // transaction's requests in order, so the reads see the rows as they were before the write.
+      const [existing, installation, res] = await Promise.all([
+        req.type === 'put' ? table.getMany({ trans: req.trans, keys: ids }) : ids.map(() => undefined),
         keys.get({ trans: req.trans, key: 'installation' }) as Promise<InstallationKeyRow | undefined>,
+        table.mutate(req),
       ]);
-      const res = await table.mutate(req);
       const now = new Date().toISOString();
       const rows: SyncQueueRow[] = [];
       const seen = new Set<string>();
