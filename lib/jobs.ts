@@ -34,9 +34,12 @@ export function cancelJob(id: string): boolean {
 
 export async function finishJob(db: ExhibitDB, id: string, outcome: Pick<CaptureJobRow, 'state' | 'captureId' | 'error'>): Promise<void> {
   running.delete(id);
-  await db.jobs.update(id, { ...outcome, stage: undefined, finishedAt: new Date().toISOString() });
-  const stale = await db.jobs.orderBy('startedAt').reverse().offset(KEEP).primaryKeys();
-  if (stale.length) await db.jobs.bulkDelete(stale);
+  // One transaction, not three: the outcome and the pruning are a capture's last step before its reply.
+  await db.transaction('rw', db.jobs, async () => {
+    await db.jobs.update(id, { ...outcome, stage: undefined, finishedAt: new Date().toISOString() });
+    const stale = await db.jobs.orderBy('startedAt').reverse().offset(KEEP).primaryKeys();
+    if (stale.length) await db.jobs.bulkDelete(stale);
+  });
 }
 
 export async function lastJob(db: ExhibitDB): Promise<CaptureJobRow | undefined> {
