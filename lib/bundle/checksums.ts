@@ -77,7 +77,10 @@ export async function checksumService(): Promise<ChecksumService> {
       parallel: 1,
       sums: async (buffer, ranges) => (await send({ id: next++, buffer, ranges: [...ranges] })).sums.map(({ crc32, sha256 }) => ({ crc32, sha256 })),
       // A read-back window is read by the worker itself: its bytes never enter the page's memory.
-      windows: async (window, entries) => (await send({ id: next++, window, entries: [...entries] })).results ?? [],
+      windows: async (window, entries) => {
+        if (!(window instanceof Blob)) throw new Error('The checksum worker reads windows given as Blobs only.');
+        return (await send({ id: next++, window, entries: [...entries] })).results ?? [];
+      },
     },
     close() {
       worker.terminate();

@@ -29,10 +29,12 @@ interface Io {
 const stdio: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
 
 /** Positioned reads of an open file, into buffers of `pool` (which workers hand back once they have hashed them). */
-function fileByteSource(file: import('node:fs/promises').FileHandle, size: number, pool: BufferPool): ByteSource {
+function fileByteSource(file: import('node:fs/promises').FileHandle, size: number, pool: BufferPool, threadsRead: boolean): ByteSource {
   return {
     size,
     ownBuffers: true,
+    // Windows of entries are read by the hashing threads themselves, from this open file.
+    ...(threadsRead ? { slice: (start: number, end: number) => ({ start, end }) } : {}),
     async read(start, length) {
       const out = pool.take(length);
       for (let done = 0; done < length; ) {
@@ -101,9 +103,9 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     const file = await open(path, 'r');
     // Entries are checksummed on worker threads while this one reads on and checks signatures.
     const pool = new BufferPool(ZIP_WINDOW_BYTES);
-    const checksummer = workerChecksummer(undefined, pool) ?? undefined;
+    const checksummer = workerChecksummer(undefined, pool, file.fd) ?? undefined;
     try {
-      result = await verifyZipBlob(fileByteSource(file, info.size, pool), basename(path), { expectKeys, sha256, crc32, checksummer, verifyEs256: checksummer?.verifyEs256 });
+      result = await verifyZipBlob(fileByteSource(file, info.size, pool, !!checksummer?.windows), basename(path), { expectKeys, sha256, crc32, checksummer, verifyEs256: checksummer?.verifyEs256 });
     } finally {
       await checksummer?.close();
       await file.close();

@@ -8,12 +8,42 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 import type { VerifyOptions } from './verify';
-import type { RangeChecksummer } from './zip-read';
+import { ZIP_WINDOW_BYTES, type RangeChecksummer, type WindowResult } from './zip-read';
 
+const SIG_LOCAL = 0x04034b50;
 const WORKER = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { createHash, createPublicKey, verify } = require('node:crypto');
+const { readSync } = require('node:fs');
 const zlib = require('node:zlib');
+// Windows of the archive are read here, from the file the main thread opened (worker threads share
+// its descriptors), into one buffer kept for the thread's life: no window is ever copied or moved
+// between threads, and no fresh 8 MB buffer is made per window.
+let own = new Uint8Array(0);
+const readWindow = (start, end) => {
+  const length = end - start;
+  if (own.length < length) own = new Uint8Array(Math.max(length, ${ZIP_WINDOW_BYTES}));
+  for (let done = 0; done < length; ) {
+    const n = readSync(workerData.fd, own, done, length - done, start + done);
+    if (n === 0) throw new Error('The archive ended while it was being read (was it changed meanwhile?).');
+    done += n;
+  }
+  return own.subarray(0, length);
+};
+// checkWindow of zip-read.ts for a window read here (same results; see there).
+const checkWindow = (bytes, entries) => {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return entries.map((e) => {
+    const limit = Math.min(bytes.length, e.at + e.region);
+    const fixed = e.at + 30 <= limit && v.getUint32(e.at, true) === ${SIG_LOCAL};
+    const start = fixed ? e.at + 30 + v.getUint16(e.at + 26, true) + v.getUint16(e.at + 28, true) : -1;
+    const header = bytes.slice(e.at, fixed ? Math.min(start, limit) : Math.min(e.at + 30, limit));
+    if (!fixed || start + e.size > limit) return { header, start };
+    const data = bytes.subarray(start, start + e.size);
+    const sums = { crc32: zlib.crc32(data), sha256: createHash('sha256').update(data).digest('hex') };
+    return e.keep ? { header, start, sums, bytes: data.slice() } : { header, start, sums };
+  });
+};
 const keys = new Map();
 const check = ({ jwk, signature, data }) => {
   try {
@@ -25,8 +55,15 @@ const check = ({ jwk, signature, data }) => {
     return false;
   }
 };
-parentPort.on('message', ({ id, buffer, ranges, es256 }) => {
+parentPort.on('message', ({ id, buffer, ranges, es256, window, entries }) => {
   if (es256) return parentPort.postMessage({ id, oks: es256.map(check) });
+  if (window) {
+    try {
+      return parentPort.postMessage({ id, results: checkWindow(readWindow(window.start, window.end), entries) });
+    } catch (err) {
+      return parentPort.postMessage({ id, error: String((err && err.message) || err) });
+    }
+  }
   try {
     const sums = ranges.map(({ start, length }) => {
       const view = new Uint8Array(buffer, start, length);
@@ -73,17 +110,20 @@ export class BufferPool {
 export function workerChecksummer(
   threads = Math.min(4, availableParallelism()),
   pool?: BufferPool,
+  /** The descriptor of the archive's open file: given, windows of it (`windows`) are read by the threads themselves. */
+  fd?: number,
 ): (RangeChecksummer & { verifyEs256: NonNullable<VerifyOptions['verifyEs256']>; close(): Promise<void> }) | null {
   if (typeof (zlib as { crc32?: unknown }).crc32 !== 'function' || threads < 1) return null;
   const workers = Array.from({ length: threads }, () => {
-    const worker = new Worker(WORKER, { eval: true });
+    const worker = new Worker(WORKER, { eval: true, workerData: { fd: fd ?? -1 } });
     worker.unref();
     const waiting = new Map<number, { resolve: (s: any) => void; reject: (e: Error) => void }>();
-    worker.on('message', (m: { id: number; sums?: Sums; error?: string; buffer?: ArrayBuffer; oks?: boolean[] }) => {
+    worker.on('message', (m: { id: number; sums?: Sums; error?: string; buffer?: ArrayBuffer; oks?: boolean[]; results?: WindowResult[] }) => {
       const w = waiting.get(m.id);
       waiting.delete(m.id);
       if (m.buffer) pool?.give(m.buffer);
       if (m.oks) w?.resolve(m.oks);
+      else if (m.results) w?.resolve(m.results);
       else if (m.sums) w?.resolve(m.sums);
       else w?.reject(new Error(`Checksums failed: ${m.error}`));
     });
@@ -118,6 +158,14 @@ export function workerChecksummer(
   return {
     parallel: threads,
     sums: (buffer, ranges) => post<Sums>({ buffer, ranges }, [buffer]),
+    ...(fd === undefined
+      ? {}
+      : {
+          windows: async (window, entries) => {
+            if (window instanceof Blob) throw new Error('The checksum threads read windows of the archive file, not Blobs.');
+            return post<WindowResult[]>({ window: { start: window.start, end: window.end }, entries }, []);
+          },
+        }),
     // Capture signatures too: ECDSA costs the thread that parses sidecars more than hashing costs
     // these. Checks asked for in one turn of the event loop (a window's sidecars) go as one message.
     verifyEs256(jwk, signature, data) {

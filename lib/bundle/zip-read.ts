@@ -63,8 +63,11 @@ export interface ByteSource {
   readonly size: number;
   /** Exactly `length` bytes from `start` (a fresh array the caller may keep). */
   read(start: number, length: number): Promise<Uint8Array>;
-  /** The bytes as a Blob without copying them, where the source can (a Blob can). */
-  slice?(start: number, end: number): Blob;
+  /**
+   * A window of the bytes without reading them here: a Blob slice where the source is a Blob, or
+   * (a file the checksummer's threads read themselves) just its range.
+   */
+  slice?(start: number, end: number): Blob | ByteRange;
   /**
    * True when each array `read` returns is the only view of its ArrayBuffer (which may be longer,
    * a reused buffer): the whole buffer can then be handed to a worker without copying the bytes.
@@ -98,7 +101,13 @@ export interface RangeChecksummer {
    * slice) there and runs checkWindow on it, so the bytes never enter the caller's memory; only
    * local headers, sums and the entries to keep come back.
    */
-  windows?(window: Blob, entries: readonly WindowEntry[]): Promise<WindowResult[]>;
+  windows?(window: Blob | ByteRange, entries: readonly WindowEntry[]): Promise<WindowResult[]>;
+}
+
+/** A range of a file that whoever checksums it reads itself (the CLI's hashing threads read the archive's file). */
+export interface ByteRange {
+  start: number;
+  end: number;
 }
 
 /** An entry of a window: its local header `at` bytes into the window, and `region` bytes up to the next entry. */
@@ -144,7 +153,10 @@ export async function checkWindow(
 export function inlineRangeChecksummer(hash: (bytes: Uint8Array) => string | Promise<string>, crc: (bytes: Uint8Array) => number = crc32): RangeChecksummer {
   return {
     parallel: 1,
-    windows: async (window, entries) => checkWindow(new Uint8Array(await window.arrayBuffer()), entries, crc, hash),
+    windows: async (window, entries) => {
+      if (!(window instanceof Blob)) throw new Error('This checksummer reads windows given as Blobs only.');
+      return checkWindow(new Uint8Array(await window.arrayBuffer()), entries, crc, hash);
+    },
     async sums(buffer, ranges) {
       const out: { crc32: number; sha256: string }[] = [];
       for (const r of ranges) {
@@ -604,7 +616,8 @@ export class ZipArchive {
     if (entry.method !== 0) return null;
     const start = await this.dataStart(entry);
     if (start + entry.compressedSize > this.source.size) throw new ZipError('truncated', `The archive is truncated inside "${entry.name}".`, entry.name);
-    return this.source.slice ? this.source.slice(start, start + entry.compressedSize) : new Blob([(await this.source.read(start, entry.compressedSize)) as BlobPart]);
+    const slice = this.source.slice?.(start, start + entry.compressedSize);
+    return slice instanceof Blob ? slice : new Blob([(await this.source.read(start, entry.compressedSize)) as BlobPart]);
   }
 
   /** The entry's bytes, inflated if needed, checked against its declared size and CRC-32: a fresh array the caller may keep. */

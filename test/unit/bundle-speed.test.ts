@@ -212,3 +212,61 @@ describe('the export with files by reference', () => {
     expect(result.reports[0]!.ok).toBe(true);
   });
 });
+
+describe("the CLI's hashing threads reading the archive file themselves", () => {
+  it('find the same headers, sums and kept bytes as checkWindow, and report a file that ends early', async () => {
+    const { mkdtempSync, openSync, closeSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'exhibit-speed-'));
+    const path = join(dir, 'bundle.zip');
+    writeFileSync(path, zip);
+    const fd = openSync(path, 'r');
+    const sums = workerChecksummer(2, undefined, fd);
+    try {
+      if (!sums) return expect(typeof (zlib as { crc32?: unknown }).crc32).not.toBe('function');
+      const archive = await ZipArchive.open(new Blob([zip as BlobPart]));
+      const byOffset = [...archive.entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+      // Every entry but the last (whose region ends at the central directory), from a window that starts mid-archive too.
+      const entries = byOffset.slice(0, -1).map((e, i) => ({ e, region: byOffset[i + 1]!.localHeaderOffset - e.localHeaderOffset }));
+      const cut = Math.floor(entries.length / 2);
+      for (const part of [entries.slice(0, cut), entries.slice(cut)]) {
+        const start = part[0]!.e.localHeaderOffset;
+        const end = part.at(-1)!.e.localHeaderOffset + part.at(-1)!.region;
+        const list = part.map(({ e, region }, i) => ({ at: e.localHeaderOffset - start, region, size: e.size, keep: i % 2 === 0 }));
+        const expected = await checkWindow(zip.subarray(start, end), list, crc32, sha);
+        expect(await sums.windows!({ start, end }, list)).toEqual(expected);
+        expect(expected.every((r) => r.sums)).toBe(true);
+      }
+      await expect(sums.windows!({ start: zip.length - 10, end: zip.length + 10 }, [])).rejects.toThrow(/ended while it was being read/);
+      await expect(sums.windows!(new Blob([zip as BlobPart]), [])).rejects.toThrow(/not Blobs/);
+    } finally {
+      await sums?.close();
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('still fail the CLI on one damaged byte inside an image', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { main } = await import('@/lib/bundle/cli');
+    const archive = await ZipArchive.open(new Blob([zip as BlobPart]));
+    const png = archive.entries.find((e) => e.name.endsWith('.png') && e.name.includes('/controls/') && e.size > 100)!;
+    const damaged = zip.slice();
+    // Past the local header (30 bytes, the name, no extra field in our zips) into the image data.
+    damaged[png.localHeaderOffset + 30 + new TextEncoder().encode(png.name).length + 50]! ^= 0x01;
+    const dir = mkdtempSync(join(tmpdir(), 'exhibit-speed-'));
+    try {
+      writeFileSync(join(dir, 'damaged.zip'), damaged);
+      const out: string[] = [];
+      const code = await main(['verify', join(dir, 'damaged.zip')], { out: (s) => out.push(s), err: (s) => out.push(s) });
+      expect(code).toBe(1);
+      expect(out.join('\n')).toContain(`FAIL ${png.name.slice(png.name.indexOf('/') + 1)}`);
+      expect(out.join('\n')).toMatch(/CRC-32/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
