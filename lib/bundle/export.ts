@@ -588,6 +588,9 @@ export async function runExport(
   }
 }
 
+const SEGMENT_BYTES = 4 * 1024 * 1024;
+const SEGMENT_PARTS = 4096;
+
 /** A sink keeping each volume as a Blob (the browser pages large ones to disk). */
 export function blobSink(deliver: (files: readonly { fileName: string; blob: Blob }[]) => Promise<unknown>): BundleSink {
   return {
@@ -595,10 +598,23 @@ export function blobSink(deliver: (files: readonly { fileName: string; blob: Blo
     write: (_name, stream) => new Response(stream, { headers: { 'content-type': 'application/zip' } }).blob(),
     // Small records gathered into arrays, and the library's own Blobs: a Blob of references, its
     // images never copied (the browser reads them from IndexedDB's files when the zip is read).
+    // The small records go into a Blob of their own every few megabytes (with the library Blobs
+    // between them, still by reference): the browser's blob store holds their bytes from then on,
+    // not this page, whose memory would otherwise grow with every capture until the zip is done.
     async writeParts(_name, parts) {
-      const list: (Uint8Array | Blob)[] = [];
-      for await (const part of parts) list.push(part);
-      return new Blob(list as BlobPart[], { type: 'application/zip' });
+      const segments: Blob[] = [];
+      let list: (Uint8Array | Blob)[] = [];
+      let bytes = 0;
+      for await (const part of parts) {
+        list.push(part);
+        if (part instanceof Uint8Array) bytes += part.length;
+        if (bytes >= SEGMENT_BYTES || list.length >= SEGMENT_PARTS) {
+          segments.push(new Blob(list as BlobPart[]));
+          list = [];
+          bytes = 0;
+        }
+      }
+      return new Blob([...segments, ...(list as BlobPart[])], { type: 'application/zip' });
     },
     discard: async () => undefined,
     deliver,
