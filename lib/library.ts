@@ -12,8 +12,9 @@ import { periodBounds } from './periods/periods';
 import type { AnnotationEvent, AnnotationState, CaptureFilter, CaptureSummary, PublicKeyJwk, SignedCapture } from './schema';
 import { addDays } from './time';
 
-const MIN_TIME = '0000';
-const MAX_TIME = '9999';
+/** The bounds of an open range of capture times. */
+export const MIN_TIME = '0000';
+export const MAX_TIME = '9999';
 
 function lowerBound(value: string | undefined): string | undefined {
   if (!value) return undefined;

@@ -11,7 +11,7 @@ import { getDb } from '@/lib/db';
 import { describePeriod } from '@/lib/periods/periods';
 import type { CaptureSummary } from '@/lib/schema';
 import { useAllControls, useDistinct, usePeriods } from '../data';
-import { findMatches, loadChunk, type LibraryFilter } from '../libraryQuery';
+import { countInRange, findMatches, loadChunk, type LibraryFilter } from '../libraryQuery';
 import { hrefTo, navigate, type RouteProps } from '../router';
 
 // Filter fields and their names in the page's address (#/library?control=CC6.2&person=…).
@@ -58,12 +58,16 @@ interface CaptureWindow {
   thumbnails: Map<string, Blob>;
   /** The number of matches, once known for the current filter. */
   total: number | null;
+  /** Rows known to exist while the count is still running (the first chunk's). */
+  provisional: number;
   /** Everything shown belongs to the current filter (otherwise the previous filter's rows stay while the new ones load). */
   current: boolean;
   error: string | null;
 }
 
 const NO_THUMBNAILS = new Map<string, Blob>();
+/** How long after the first rows of a range the library counts it. */
+const COUNT_DELAY_MS = 300;
 /** How long a card must stay mounted before its thumbnail is decoded. */
 const THUMBNAIL_DELAY_MS = 50;
 
@@ -78,21 +82,35 @@ function useCaptureWindow(filter: LibraryFilter, key: string, first: number, las
       const matches = await findMatches(db, filter);
       return { key, ...matches, head: await loadChunk(db, matches, 0, CHUNK), error: null };
     } catch (err) {
-      return { key, kind: 'ids' as const, ids: [], items: null, total: 0, head: null, error: (err as Error).message };
+      return { key, kind: 'ids' as const, ids: [] as string[], items: null, total: 0, head: null, error: (err as Error).message };
     }
   }, [key]);
   const offset = Math.floor(first / CHUNK) * CHUNK;
   const end = (Math.floor(last / CHUNK) + 1) * CHUNK;
   const fromHead = offset === 0 && end <= CHUNK;
   const loaded = useLiveQuery(async () => (matched && !fromHead ? { matched, chunk: await loadChunk(getDb(), matched, offset, end) } : null), [matched, offset, end, fromHead]);
+  // Counting a range walks it (0.2 s for the whole library at 100,000 captures), and Chromium's
+  // IndexedDB backend holds other reads of the database meanwhile, the thumbnails' bytes among
+  // them: the count starts once the first screen has had its turn.
+  const [countFor, setCountFor] = useState<typeof matched>(undefined);
+  useEffect(() => {
+    if (matched?.kind !== 'range') return;
+    const timer = setTimeout(() => setCountFor(matched), COUNT_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [matched]);
+  const counted = useLiveQuery(async () => (countFor?.kind === 'range' ? { matched: countFor, total: await countInRange(getDb(), countFor) } : null), [countFor]);
   if (!matched) return undefined;
   const current = matched.key === key;
-  const total = current ? matched.total : null;
+  let total: number | null = null;
+  if (current && matched.kind === 'ids') total = matched.total;
+  else if (current && counted?.matched === matched) total = counted.total;
+  else if (current && matched.head && matched.head.items.length < CHUNK) total = matched.head.items.length;
+  const provisional = current && matched.head ? matched.head.items.length : 0;
   const error = current ? matched.error : null;
   const chunk = fromHead ? matched.head : loaded?.chunk;
   // Only a change of filter dims the grid: rows still loading while scrolling show as skeletons.
-  if (!chunk) return { offset: 0, items: [], thumbnails: NO_THUMBNAILS, total, current, error };
-  return { offset: chunk.offset, items: chunk.items, thumbnails: chunk.thumbnails, total, current, error };
+  if (!chunk) return { offset: 0, items: [], thumbnails: NO_THUMBNAILS, total, provisional, current, error };
+  return { offset: chunk.offset, items: chunk.items, thumbnails: chunk.thumbnails, total, provisional, current, error };
 }
 
 function useElementWidth(ref: RefObject<HTMLElement | null>): number {
@@ -121,7 +139,8 @@ export function LibraryPage({ query }: RouteProps) {
   const cardWidth = (inner - GAP * (cols - 1)) / cols;
   const rowHeight = Math.round(cardWidth * THUMB_RATIO) + CARD_BODY + GAP;
 
-  const [known, setKnown] = useState<{ key: string; total: number } | null>(null);
+  // The count for `key`; `counting`: only the first chunk's rows, while the count still runs.
+  const [known, setKnown] = useState<{ key: string; total: number; counting?: boolean } | null>(null);
   const total = known?.total ?? 0;
   const virtualizer = useVirtualizer({
     count: Math.ceil(total / cols),
@@ -138,9 +157,12 @@ export function LibraryPage({ query }: RouteProps) {
   const win = useCaptureWindow(filter, key, first, last);
 
   const windowTotal = win?.total ?? null;
+  const provisional = win?.provisional ?? 0;
   useEffect(() => {
-    if (windowTotal !== null && (known?.key !== key || known.total !== windowTotal)) setKnown({ key, total: windowTotal });
-  }, [windowTotal, key, known]);
+    if (windowTotal !== null) {
+      if (known?.key !== key || known.total !== windowTotal || known.counting) setKnown({ key, total: windowTotal });
+    } else if (provisional > 0 && known?.key !== key) setKnown({ key, total: provisional, counting: true });
+  }, [windowTotal, provisional, key, known]);
   useEffect(() => {
     scrollRef.current?.scrollTo({ top: 0 });
   }, [key]);
@@ -154,7 +176,7 @@ export function LibraryPage({ query }: RouteProps) {
         <div>
           <h1 id="library-title">Evidence library</h1>
           <p className="page-sub" role="status" aria-live="polite">
-            {known?.key !== key ? 'Counting…' : active ? `${formatCount(total, 'capture')} ${total === 1 ? 'matches' : 'match'} these filters` : `${formatCount(total, 'capture')}`}
+            {known?.key !== key || known.counting ? 'Counting…' : active ? `${formatCount(total, 'capture')} ${total === 1 ? 'matches' : 'match'} these filters` : `${formatCount(total, 'capture')}`}
           </p>
         </div>
       </header>
