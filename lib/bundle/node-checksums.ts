@@ -1,9 +1,10 @@
-// Node only (the CLI): CRC-32 and SHA-256 of an archive's entries on worker threads, one window of
-// the archive per message (transferred, not copied), so hashing runs on every core while the main
-// thread reads the next window and parses sidecars; capture signatures (ES256) are checked there too. Plain JavaScript in the workers: they need no
-// TypeScript loader and start in milliseconds. Each window's memory comes back with the answer and
-// is read into again (BufferPool): fresh 8 MB buffers for every window cost a page fault per 4 KB
-// and garbage collection, more than the hashing of small bundles.
+// Node only (the CLI): CRC-32 and SHA-256 of an archive's entries on worker threads, so hashing
+// runs on every core while the main thread parses sidecars; capture signatures (ES256) are checked
+// there too. Plain JavaScript in the workers: they need no TypeScript loader and start in
+// milliseconds. Given the archive's open file, each thread reads the windows it is sent from it
+// into one buffer of its own (`windows`): no window's bytes cross threads. Otherwise windows come
+// in by transfer and go back to a BufferPool to be read into again: fresh 8 MB buffers for every
+// window cost a page fault per 4 KB and garbage collection, more than the hashing of small bundles.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
