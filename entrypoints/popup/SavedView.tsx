@@ -1,10 +1,11 @@
 // The popup after a capture: what was saved, its tags and note to adjust, and the auditor's
 // request it answers. A chunk of its own: the popup's first paint does not wait for it.
 import { useEffect, useState, type FormEvent } from 'react';
+import { ErrorNotice } from '@/components/ErrorNotice';
 import { ControlPicker, type ControlOption } from '@/components/ControlPicker';
 import { CopyButton } from '@/components/CopyButton';
 import { shortHash } from '@/components/format';
-import { AlertIcon, CameraIcon, CheckIcon, ExternalIcon } from '@/components/icons';
+import { CameraIcon, CheckIcon, ExternalIcon } from '@/components/icons';
 import { SafeText } from '@/components/SafeText';
 import { send } from '@/lib/messages';
 import { RequestAttach } from './RequestField';
@@ -118,12 +119,7 @@ export function SavedView({ saved, controls, recent, onAgain, openDashboard, lis
           </label>
           <textarea id="saved-note" className="textarea" rows={2} maxLength={20000} value={note} onChange={(e) => setNote(e.target.value)} />
         </div>
-        {status?.kind === 'error' && (
-          <div className="notice notice-error" role="alert">
-            <AlertIcon />
-            <p>{status.message}</p>
-          </div>
-        )}
+        <ErrorNotice message={status?.kind === 'error' ? status.message : null} />
         <div className="saved-actions">
           <button type="submit" className="button button-primary" disabled={!dirty || status?.kind === 'saving'}>
             {status?.kind === 'saving' ? 'Saving…' : 'Save changes'}

@@ -2,6 +2,7 @@
 // record, whether the image and signature still verify, the tags and note, and who changed them.
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { ErrorNotice } from '@/components/ErrorNotice';
 import { ControlPicker } from '@/components/ControlPicker';
 import { CopyButton } from '@/components/CopyButton';
 import { countControls, formatAgo, formatBytes, formatCount, formatInZone, formatUtc, viewerTimeZone } from '@/components/format';
@@ -492,12 +493,7 @@ function AnnotationEditor({ annotation }: { annotation: AnnotationState }) {
         </label>
         <textarea id="annotation-note" className="textarea" rows={3} maxLength={20000} value={note} onChange={(e) => setNote(e.target.value)} placeholder="What this evidence shows, for the auditor" />
       </div>
-      {status?.kind === 'error' && (
-        <div className="notice notice-error" role="alert">
-          <AlertIcon />
-          <p>{status.message}</p>
-        </div>
-      )}
+      <ErrorNotice message={status?.kind === 'error' ? status.message : null} />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={!dirty || status?.kind === 'saving'}>
           {status?.kind === 'saving' ? 'Saving…' : 'Save changes'}
