@@ -9,7 +9,7 @@ import { makeThumbnail } from '@/lib/capture/visible';
 import { ExhibitDB, getDb } from '@/lib/db';
 import { benchCoverage } from '../../bench/coverage';
 import { getInstallation } from '@/lib/installation';
-import { listCaptures } from '@/lib/library';
+import { listCaptures, matchingIdsByIndex, resolveRange, summariesOf } from '@/lib/library';
 import { captureFilterSchema, type Capturer } from '@/lib/schema';
 import { checksumService, inlineChecksums } from '@/lib/bundle/checksums';
 import { blobSink, libraryLoader, planExport, runExport, volumeStream, type ExportSelection } from '@/lib/bundle/export';
@@ -189,6 +189,25 @@ async function timeListCaptures(filter: Record<string, unknown>, runs: number): 
   return { samples, total };
 }
 
+/** Where a filter's time goes: the period, the matching ids from indexes, the page of summaries. */
+async function timeFilterStages(filter: Record<string, unknown>, runs: number): Promise<Record<'period' | 'ids' | 'summaries', number[]>> {
+  const db = getDb();
+  const parsed = captureFilterSchema.parse(filter);
+  const out = { period: [] as number[], ids: [] as number[], summaries: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    let t = performance.now();
+    await resolveRange(db, parsed);
+    out.period.push(performance.now() - t);
+    t = performance.now();
+    const ids = (await matchingIdsByIndex(db, parsed)) ?? [];
+    out.ids.push(performance.now() - t);
+    t = performance.now();
+    await summariesOf(db, ids.slice(parsed.offset, parsed.offset + parsed.limit));
+    out.summaries.push(performance.now() - t);
+  }
+  return out;
+}
+
 /** The baseline: one index (the control's tags over all time), then period and system in JS. */
 async function timeControlIndexThenFilter(filter: { controlId: string; from: string; to: string; system: string }, runs: number): Promise<{ samples: number[]; total: number }> {
   const db = getDb();
@@ -362,5 +381,5 @@ async function timeCoverage(options: { controls: number; captures: number; runs:
   }
 }
 
-Object.assign(globalThis, { exhibitBench: { seedCaptures, captureCount, useRealisticThumbnails, timeCaptureTransaction, timeListCaptures, timeControlIndexThenFilter, storageUsage, clearAll, timeCoverage, timeReadAndHash, timeExport, timeExportStages, readKeptBundle, dropKeptBundle } });
+Object.assign(globalThis, { exhibitBench: { seedCaptures, captureCount, timeFilterStages, useRealisticThumbnails, timeCaptureTransaction, timeListCaptures, timeControlIndexThenFilter, storageUsage, clearAll, timeCoverage, timeReadAndHash, timeExport, timeExportStages, readKeptBundle, dropKeptBundle } });
 document.title = 'Exhibit benchmark harness (ready)';
