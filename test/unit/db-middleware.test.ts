@@ -61,10 +61,13 @@ describe('capture transaction bookkeeping', () => {
   it('queues nothing for another installation’s records and rolls the queue back with a failed transaction', async () => {
     const capture = await seedCapture(db, { capturedAt: '2026-03-04T10:00:00.000Z', controlIds: ['CC6.1'] });
     await db.syncQueue.clear();
-    const foreign = { ...capture, id: `${capture.id.slice(0, -1)}Z`, installationId: 'someone-else' };
+    // Other ids of the same shape: the last character changed to one the seeded id does not end in
+    // (a fixed letter collided with the random id once in 32 runs).
+    const [otherA, otherB] = ['X', 'Y', 'Z'].filter((c) => !capture.id.endsWith(c));
+    const foreign = { ...capture, id: `${capture.id.slice(0, -1)}${otherA}`, installationId: 'someone-else' };
     await db.captures.add(foreign);
     expect(await db.syncQueue.count()).toBe(0);
-    const own = { ...capture, id: `${capture.id.slice(0, -1)}Y` };
+    const own = { ...capture, id: `${capture.id.slice(0, -1)}${otherB}` };
     await expect(
       db.transaction('rw', [db.captures, db.tags], async () => {
         await db.captures.add(own);
