@@ -260,13 +260,13 @@ export function Popup() {
           <section className="target" aria-label="Page to capture">
             {target ? (
               <>
-                <div className="target-title">
+                <div className="target-title clamp-2">
                   <SafeText value={target.title || target.url || 'Untitled tab'} />
                 </div>
                 <div className="target-host">{(target.url && hostOf(target.url)) || target.url || 'address not available'}</div>
               </>
             ) : (
-              <div className="target-title muted">{targetError ?? 'Finding the tab…'}</div>
+              <div className="target-title clamp-2 muted">{targetError ?? 'Finding the tab…'}</div>
             )}
           </section>
 

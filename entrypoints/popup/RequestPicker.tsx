@@ -136,7 +136,7 @@ export function RequestPicker({ lists, value, onChange, onPeriod, onClose }: Req
               )}
               {r.dueDate && <span className={`request-meta request-due${r.overdue ? ' is-overdue' : ''}`}>{r.overdue ? `Overdue · ${r.dueDate}` : `Due ${r.dueDate}`}</span>}
             </span>
-            <span className="request-text">
+            <span className="request-text clamp-2">
               <SafeText value={r.text} />
             </span>
           </li>

@@ -75,7 +75,7 @@ export function SavedView({ saved, controls, recent, onAgain, openDashboard, lis
       <div className="saved-card">
         <div className="saved-thumb">{thumbnail ? <img src={thumbnail} alt="Thumbnail of the saved evidence" /> : <CameraIcon size={22} />}</div>
         <div className="saved-facts">
-          <div className="saved-page">
+          <div className="saved-page clamp-2">
             <SafeText value={saved.title || saved.url} />
           </div>
           <dl>

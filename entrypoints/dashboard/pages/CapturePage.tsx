@@ -59,7 +59,7 @@ export function CapturePage({ params }: RouteProps) {
     <section className="page page-capture" aria-labelledby="capture-title">
       <BackLink />
       <header className="capture-head">
-        <h1 id="capture-title" className="capture-title">
+        <h1 id="capture-title" className="capture-title clamp-3">
           <SafeText value={capture.title || capture.url} />
         </h1>
         <p className="page-sub">
@@ -542,7 +542,7 @@ function describeEvent(event: AnnotationEvent): ReactNode {
     case 'note.set':
       return event.note ? (
         <>
-          Set the note: <q className="history-note">{event.note}</q>
+          Set the note: <q className="history-note clamp-3">{event.note}</q>
         </>
       ) : (
         'Cleared the note'
@@ -554,7 +554,7 @@ function describeEvent(event: AnnotationEvent): ReactNode {
     case 'exception.set':
       return event.exception ? (
         <>
-          Flagged as an exception: <q className="history-note">{event.exception.description}</q>
+          Flagged as an exception: <q className="history-note clamp-3">{event.exception.description}</q>
         </>
       ) : (
         'Cleared the exception'

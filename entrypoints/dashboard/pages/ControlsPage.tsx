@@ -2,6 +2,9 @@
 // criteria they map to.
 import { useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { ControlPicker } from '@/components/ControlPicker';
+import { ImportProblems } from '@/components/ImportProblems';
+import { RowDelete } from '@/components/RowDelete';
+import { SelectField } from '@/components/SelectField';
 import { formatCount } from '@/components/format';
 import { AlertIcon, CheckIcon, ChevronIcon, UploadIcon } from '@/components/icons';
 import { CRITERIA_CONTROLS, SOC2_CRITERIA } from '@/lib/controls/catalog';
@@ -177,26 +180,11 @@ function TeamTable({ controls, onEdit, onDeleted }: { controls: CustomControl[];
                   </div>
                 </td>
                 <td className="cell-actions">
-                  {confirming === c.id ? (
-                    <span className="confirm" role="group" aria-label={`Confirm deleting ${c.id}`}>
-                      <span>Delete?</span>
-                      <button type="button" className="button button-small button-danger-solid" onClick={() => remove(c.id)}>
-                        Delete {c.id}
-                      </button>
-                      <button type="button" className="button button-small button-ghost" onClick={() => setConfirming(null)}>
-                        Keep
-                      </button>
-                    </span>
-                  ) : (
-                    <>
-                      <button type="button" className="button button-small" aria-label={`Edit ${c.id}`} onClick={() => onEdit(c)}>
-                        Edit
-                      </button>
-                      <button type="button" className="button button-small button-ghost button-danger" aria-label={`Delete ${c.id}`} onClick={() => setConfirming(c.id)}>
-                        Delete
-                      </button>
-                    </>
-                  )}
+                  <RowDelete name={c.id} asking={confirming === c.id} onAsk={() => setConfirming(c.id)} onKeep={() => setConfirming(null)} onDelete={() => remove(c.id)}>
+                    <button type="button" className="button button-small" aria-label={`Edit ${c.id}`} onClick={() => onEdit(c)}>
+                      Edit
+                    </button>
+                  </RowDelete>
                 </td>
               </tr>
             ))}
@@ -271,18 +259,7 @@ function ControlForm({ initial, existingIds, onDone }: { initial: CustomControl 
           </label>
           <input id="control-owner" className="input" maxLength={320} value={owner} onChange={(e) => setOwner(e.target.value)} placeholder="it-lead@acme.example" />
         </div>
-        <div className="field">
-          <label className="field-label" htmlFor="control-cadence">
-            Cadence
-          </label>
-          <select id="control-cadence" className="select" value={cadence} onChange={(e) => setCadence(e.target.value as Cadence)}>
-            {CADENCES.map((c) => (
-              <option key={c.value} value={c.value}>
-                {c.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="control-cadence" label="Cadence" value={cadence} onChange={(c) => setCadence(c as Cadence)} options={CADENCES} />
         <div className="form-span-2">
           <ControlPicker label="Mapped SOC 2 criteria" controls={CRITERIA_CONTROLS} value={criteria} onChange={setCriteria} placeholder="Search criteria, e.g. CC6.2 or access" />
         </div>
@@ -365,26 +342,7 @@ function ImportResult({ outcome, onClose }: { outcome: ImportOutcome; onClose():
       <div className="notice-body">
         <p className="notice-title">{outcome.file} was not imported</p>
         <p>{outcome.message} Fix the rows below and import the file again.</p>
-        {outcome.rows.length > 0 && (
-          <table className="table table-compact" aria-label="Import problems">
-            <thead>
-              <tr>
-                <th scope="col">Row</th>
-                <th scope="col">Field</th>
-                <th scope="col">Problem</th>
-              </tr>
-            </thead>
-            <tbody>
-              {outcome.rows.map((r, i) => (
-                <tr key={i}>
-                  <td>{r.row}</td>
-                  <td>{r.field ?? '—'}</td>
-                  <td>{r.message}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ImportProblems rows={outcome.rows} />
         <details className="format-help">
           <summary>Expected file format</summary>
           <p>

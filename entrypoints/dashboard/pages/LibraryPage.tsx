@@ -7,6 +7,7 @@ import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useStat
 import { formatCount, formatShort } from '@/components/format';
 import { CameraIcon, SearchIcon } from '@/components/icons';
 import { SafeText } from '@/components/SafeText';
+import { SelectField } from '@/components/SelectField';
 import { getDb } from '@/lib/db';
 import { describePeriod } from '@/lib/periods/periods';
 import type { CaptureSummary } from '@/lib/schema';
@@ -240,6 +241,14 @@ export function LibraryPage({ query }: RouteProps) {
 }
 
 // Memoised: the page re-renders on every scroll step; the filters need not.
+function controlOptions(controls: readonly { id: string; title: string }[]) {
+  return controls.map((c) => (
+    <option key={c.id} value={c.id}>
+      {c.id} — {c.title}
+    </option>
+  ));
+}
+
 const Filters = memo(function Filters({ filter, setFilter, choices }: { filter: LibraryFilter; setFilter(patch: Partial<LibraryFilter>): void; choices: boolean }) {
   const periods = usePeriods();
   const controls = useAllControls();
@@ -267,8 +276,6 @@ const Filters = memo(function Filters({ filter, setFilter, choices }: { filter: 
   const team = controls.filter((c) => !c.builtIn);
   const criteria = controls.filter((c) => c.builtIn);
   const any = Object.keys(filter).length > 0;
-  // A filter value no longer among the choices (a deleted period) still shows as selected.
-  const periodKnown = !filter.periodId || periods?.some((p) => p.id === filter.periodId);
 
   return (
     <form className="filters" role="search" aria-label="Filter captures" onSubmit={(e) => e.preventDefault()}>
@@ -281,72 +288,21 @@ const Filters = memo(function Filters({ filter, setFilter, choices }: { filter: 
           <input id="filter-text" className="input" type="search" placeholder="Title, URL or note" value={text} onChange={(e) => setText(e.target.value)} />
         </div>
       </div>
-      <div className="field">
-        <label className="field-label" htmlFor="filter-period">
-          Audit period
-        </label>
-        <select id="filter-period" className="select" value={filter.periodId ?? ''} onChange={(e) => setFilter({ periodId: e.target.value })}>
-          <option value="">Any time</option>
-          {!periodKnown && <option value={filter.periodId}>Deleted period</option>}
-          {periods?.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name} ({describePeriod(p)})
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label className="field-label" htmlFor="filter-control">
-          Control
-        </label>
-        <select id="filter-control" className="select" value={filter.controlId ?? ''} onChange={(e) => setFilter({ controlId: e.target.value })}>
-          <option value="">Any control</option>
-          {team.length > 0 && (
-            <optgroup label="Your controls">
-              {team.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.id} — {c.title}
-                </option>
-              ))}
-            </optgroup>
-          )}
-          <optgroup label="SOC 2 criteria">
-            {criteria.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.id} — {c.title}
-              </option>
-            ))}
-          </optgroup>
-        </select>
-      </div>
-      <div className="field">
-        <label className="field-label" htmlFor="filter-system">
-          System
-        </label>
-        <select id="filter-system" className="select" value={filter.system ?? ''} onChange={(e) => setFilter({ system: e.target.value })}>
-          <option value="">Any system</option>
-          {filter.system && !systems?.includes(filter.system) && <option value={filter.system}>{filter.system}</option>}
-          {systems?.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label className="field-label" htmlFor="filter-person">
-          Captured by
-        </label>
-        <select id="filter-person" className="select" value={filter.capturedBy ?? ''} onChange={(e) => setFilter({ capturedBy: e.target.value })}>
-          <option value="">Anyone</option>
-          {filter.capturedBy && !people?.includes(filter.capturedBy) && <option value={filter.capturedBy}>{filter.capturedBy}</option>}
-          {people?.map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
-        </select>
-      </div>
+      <SelectField
+        id="filter-period"
+        label="Audit period"
+        value={filter.periodId ?? ''}
+        onChange={(periodId) => setFilter({ periodId })}
+        anyLabel="Any time"
+        options={periods?.map((p) => ({ value: p.id, label: `${p.name} (${describePeriod(p)})` })) ?? []}
+        missingLabel={periods ? 'Deleted period' : 'Loading…'}
+      />
+      <SelectField id="filter-control" label="Control" value={filter.controlId ?? ''} onChange={(controlId) => setFilter({ controlId })} anyLabel="Any control">
+        {team.length > 0 && <optgroup label="Your controls">{controlOptions(team)}</optgroup>}
+        <optgroup label="SOC 2 criteria">{controlOptions(criteria)}</optgroup>
+      </SelectField>
+      <SelectField id="filter-system" label="System" value={filter.system ?? ''} onChange={(system) => setFilter({ system })} anyLabel="Any system" options={systems ?? []} />
+      <SelectField id="filter-person" label="Captured by" value={filter.capturedBy ?? ''} onChange={(capturedBy) => setFilter({ capturedBy })} anyLabel="Anyone" options={people ?? []} />
       <div className="field">
         <label className="field-label" htmlFor="filter-from">
           From
@@ -436,7 +392,7 @@ const CaptureCard = memo(function CaptureCard({ capture, thumbnail }: { capture:
     <a className="card" href={hrefTo(`/capture/${capture.id}`)} aria-label={`${capture.title.slice(0, 160) || capture.url.slice(0, 160)}, captured ${formatShort(capture.capturedAt)} by ${capture.capturedBy.name}`}>
       <Thumbnail captureId={capture.id} blob={thumbnail} />
       <div className="card-body">
-        <div className="card-title" title={capture.title.slice(0, 500)}>
+        <div className="card-title clamp-2" title={capture.title.slice(0, 500)}>
           <SafeText value={capture.title || capture.url} />
         </div>
         <div className="card-meta">

@@ -2,6 +2,8 @@
 // library filters by them; their days begin at midnight in the period's own time zone.
 import { useMemo, useState, type FormEvent } from 'react';
 import { formatCount, formatShort, viewerTimeZone } from '@/components/format';
+import { RowDelete } from '@/components/RowDelete';
+import { SelectField } from '@/components/SelectField';
 import { AlertIcon, CheckIcon } from '@/components/icons';
 import { send } from '@/lib/messages';
 import type { Period } from '@/lib/schema';
@@ -127,21 +129,14 @@ function PeriodForm({ onCreated }: { onCreated(name: string | null): void }) {
             <input id="period-end" className="input" type="date" required value={end} onChange={(e) => setEnd(e.target.value)} />
           </div>
         )}
-        <div className="field">
-          <label className="field-label" htmlFor="period-zone">
-            Time zone
-          </label>
-          <select id="period-zone" className="select" value={timeZone} onChange={(e) => setTimeZone(e.target.value)} aria-describedby="period-zone-hint">
-            {zones.map((z) => (
-              <option key={z} value={z}>
-                {z === browserZone ? `${z} (this browser)` : z}
-              </option>
-            ))}
-          </select>
-          <p className="field-hint" id="period-zone-hint">
-            Days begin at midnight here.
-          </p>
-        </div>
+        <SelectField
+          id="period-zone"
+          label="Time zone"
+          value={timeZone}
+          onChange={setTimeZone}
+          options={zones.map((z) => ({ value: z, label: z === browserZone ? `${z} (this browser)` : z }))}
+          hint="Days begin at midnight here."
+        />
       </div>
       <ErrorNotice message={error} />
       <div className="form-actions">
@@ -213,26 +208,19 @@ function PeriodTable({ periods }: { periods: Period[] }) {
                   )}
                 </td>
                 <td className="cell-actions">
-                  {confirming === p.id ? (
-                    <span className="confirm" role="group" aria-label={`Confirm deleting ${p.name}`}>
-                      <span>Delete? Captures stay.</span>
-                      <button type="button" className="button button-small button-danger-solid" onClick={() => remove(p.id)}>
-                        Delete period
-                      </button>
-                      <button type="button" className="button button-small button-ghost" onClick={() => setConfirming(null)}>
-                        Keep
-                      </button>
-                    </span>
-                  ) : (
-                    <>
-                      <a className="button button-small" href={hrefTo('/library', { period: p.id })}>
-                        View captures
-                      </a>
-                      <button type="button" className="button button-small button-ghost button-danger" aria-label={`Delete ${p.name}`} onClick={() => setConfirming(p.id)}>
-                        Delete
-                      </button>
-                    </>
-                  )}
+                  <RowDelete
+                    name={p.name}
+                    asking={confirming === p.id}
+                    onAsk={() => setConfirming(p.id)}
+                    onKeep={() => setConfirming(null)}
+                    onDelete={() => remove(p.id)}
+                    question="Delete? Captures stay."
+                    confirmLabel="Delete period"
+                  >
+                    <a className="button button-small" href={hrefTo('/library', { period: p.id })}>
+                      View captures
+                    </a>
+                  </RowDelete>
                 </td>
               </tr>
             ))}

@@ -5,6 +5,7 @@
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { SafeText } from '@/components/SafeText';
+import { SelectField } from '@/components/SelectField';
 import { formatCount, formatShort } from '@/components/format';
 import { CheckIcon, SearchIcon } from '@/components/icons';
 import { toCsv } from '@/lib/bundle/csv';
@@ -48,18 +49,14 @@ function usePeriodChoice(query: URLSearchParams): { periods: Period[] | undefine
 
 export function PeriodSelect({ periods, period, path }: { periods: Period[]; period: Period; path: string }) {
   return (
-    <div className="field period-select">
-      <label className="field-label" htmlFor="readiness-period">
-        Audit period
-      </label>
-      <select id="readiness-period" className="select" value={period.id} onChange={(e) => navigate(hrefTo(path, { period: e.target.value }), { replace: true })}>
-        {periods.map((p) => (
-          <option key={p.id} value={p.id}>
-            {p.name} ({describePeriod(p)})
-          </option>
-        ))}
-      </select>
-    </div>
+    <SelectField
+      id="readiness-period"
+      className="period-select"
+      label="Audit period"
+      value={period.id}
+      onChange={(id) => navigate(hrefTo(path, { period: id }), { replace: true })}
+      options={periods.map((p) => ({ value: p.id, label: `${p.name} (${describePeriod(p)})` }))}
+    />
   );
 }
 
@@ -339,46 +336,23 @@ function CoverageMatrix({ report, query, onMark }: { report: CoverageReport; que
             <input id="matrix-q" className="input" type="search" placeholder="Id, title or owner" value={text} onChange={(e) => setText(e.target.value)} />
           </div>
         </div>
-        <div className="field">
-          <label className="field-label" htmlFor="matrix-owner">
-            Owner
-          </label>
-          <select id="matrix-owner" className="select" value={owner} onChange={(e) => set({ owner: e.target.value || undefined })}>
-            <option value="">Anyone</option>
-            {owners.map((o) => (
-              <option key={o || '(none)'} value={o || '(none)'}>
-                {o || 'No owner'}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label className="field-label" htmlFor="matrix-criterion">
-            Criterion
-          </label>
-          <select id="matrix-criterion" className="select" value={criterion} onChange={(e) => set({ criterion: e.target.value || undefined })}>
-            <option value="">Any criterion</option>
-            {criteria.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label className="field-label" htmlFor="matrix-status">
-            Status
-          </label>
-          <select id="matrix-status" className="select" value={status} onChange={(e) => set({ status: e.target.value || undefined })}>
-            <option value="">Any status</option>
-            {(Object.keys(STATUS_LABEL) as RowStatus[]).map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABEL[s]}
-              </option>
-            ))}
-            <option value="exception">With exceptions</option>
-          </select>
-        </div>
+        <SelectField
+          id="matrix-owner"
+          label="Owner"
+          value={owner}
+          onChange={(o) => set({ owner: o || undefined })}
+          anyLabel="Anyone"
+          options={owners.map((o) => ({ value: o || '(none)', label: o || 'No owner' }))}
+        />
+        <SelectField id="matrix-criterion" label="Criterion" value={criterion} onChange={(c) => set({ criterion: c || undefined })} anyLabel="Any criterion" options={criteria} />
+        <SelectField id="matrix-status" label="Status" value={status} onChange={(st) => set({ status: st || undefined })} anyLabel="Any status">
+          {(Object.keys(STATUS_LABEL) as RowStatus[]).map((st) => (
+            <option key={st} value={st}>
+              {STATUS_LABEL[st]}
+            </option>
+          ))}
+          <option value="exception">With exceptions</option>
+        </SelectField>
         <Legend />
       </form>
       {report.rows.length === 0 ? (

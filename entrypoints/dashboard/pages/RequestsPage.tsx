@@ -4,6 +4,8 @@
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { SafeText } from '@/components/SafeText';
+import { ImportProblems } from '@/components/ImportProblems';
+import { SelectField } from '@/components/SelectField';
 import { formatBytes, formatCount, formatShort } from '@/components/format';
 import { AlertIcon, CheckIcon, SearchIcon, UploadIcon } from '@/components/icons';
 import { getDb } from '@/lib/db';
@@ -34,6 +36,7 @@ export const RequestsIcon = () => (
 
 const STATUS_TEXT: Record<RequestStatus, string> = { open: 'Open', 'evidence-attached': 'Evidence attached', submitted: 'Submitted' };
 const STATUS_BADGE: Record<RequestStatus, string> = { open: 'badge-neutral', 'evidence-attached': 'badge-ok', submitted: 'badge-submitted' };
+const REQUEST_STATUS_OPTIONS = [...(Object.keys(STATUS_TEXT) as RequestStatus[]).map((value) => ({ value, label: STATUS_TEXT[value] })), { value: 'overdue', label: 'Overdue' }];
 
 export function RequestsPage({ query }: RouteProps) {
   const periods = usePeriods();
@@ -210,18 +213,13 @@ function ImportPanel({ period, open }: { period: Period; open: boolean }) {
       {preview && file && (
         <form className="import-form" onSubmit={runImport} aria-label="Map the columns">
           <div className="form-grid import-options">
-            <div className="field">
-              <label className="field-label" htmlFor="import-delimiter">
-                Delimiter
-              </label>
-              <select id="import-delimiter" className="select" value={preview.delimiter} onChange={(e) => setDelimiter(e.target.value as Delimiter)}>
-                {(Object.keys(DELIMITER_NAMES) as Delimiter[]).map((d) => (
-                  <option key={d} value={d}>
-                    {DELIMITER_NAMES[d]}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField
+              id="import-delimiter"
+              label="Delimiter"
+              value={preview.delimiter}
+              onChange={(d) => setDelimiter(d as Delimiter)}
+              options={(Object.keys(DELIMITER_NAMES) as Delimiter[]).map((d) => ({ value: d, label: DELIMITER_NAMES[d] }))}
+            />
             <div className="field">
               <label className="field-label" htmlFor="import-header">
                 Header on row
@@ -348,28 +346,7 @@ function ImportErrors({ error }: { error: { message: string; rows: RowProblem[] 
       <AlertIcon />
       <div className="notice-body">
         <p className="notice-title">{error.message}</p>
-        {error.rows.length > 0 && (
-          <table className="table table-compact">
-            <thead>
-              <tr>
-                <th scope="col">Row</th>
-                <th scope="col">Field</th>
-                <th scope="col">Problem</th>
-              </tr>
-            </thead>
-            <tbody>
-              {error.rows.map((r, i) => (
-                <tr key={i}>
-                  <td>{r.row}</td>
-                  <td>{r.field ?? ''}</td>
-                  <td>
-                    <SafeText value={r.message} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ImportProblems rows={error.rows} />
       </div>
     </div>
   );
@@ -442,18 +419,7 @@ function RequestList({ period, requests, query }: { period: Period; requests: Re
                 <input id="request-q" className="input" type="search" placeholder="Id, text, owner or control" value={text} onChange={(e) => setText(e.target.value)} />
               </div>
             </div>
-            <div className="field">
-              <label className="field-label" htmlFor="request-status">
-                Status
-              </label>
-              <select id="request-status" className="select" value={status} onChange={(e) => setStatus(e.target.value as typeof status)}>
-                <option value="">Any status</option>
-                <option value="open">Open</option>
-                <option value="evidence-attached">Evidence attached</option>
-                <option value="submitted">Submitted</option>
-                <option value="overdue">Overdue</option>
-              </select>
-            </div>
+            <SelectField id="request-status" label="Status" value={status} onChange={(st) => setStatus(st as typeof status)} anyLabel="Any status" options={REQUEST_STATUS_OPTIONS} />
             <label className="checkbox">
               <input type="checkbox" checked={mine} disabled={!me} onChange={(e) => setMine(e.target.checked)} />
               Only mine
