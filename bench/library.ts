@@ -45,7 +45,7 @@ export const libraryFilterCase: BenchCase = async (ctx) => {
       samples: ours.samples,
       baseline: base.samples,
       baselineName: 'control index, then period and system in JS',
-      notes: `the same filter in stages (medians): ${stageText} (reading the matching captures' records for their summaries)`,
+      notes: `the same filter in stages (medians): ${stageText} (reading the matches' summary rows, lib/capture-summaries.ts)`,
       target: { absoluteAtMost: 20 },
     }),
   ];

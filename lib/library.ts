@@ -1,6 +1,7 @@
 // Library queries. Each filter reads the most selective index it can (a control's tag rows of one
 // system, a control's tag rows, a system's or person's captures in time order) and intersects the
-// rest in memory.
+// rest in memory, then reads the compact summary rows of the matches (lib/capture-summaries.ts),
+// never their signed records.
 import Dexie from 'dexie';
 import { compareEvents } from './annotations';
 import { IMAGE_NAME, THUMBNAIL_NAME } from './capture/store';
@@ -66,24 +67,7 @@ async function candidateIds(db: ExhibitDB, filter: CaptureFilter, from: string, 
   return null;
 }
 
-export function summarize(capture: SignedCapture, controlIds: string[], note: string): CaptureSummary {
-  return {
-    id: capture.id,
-    sha256: capture.image.sha256,
-    url: capture.url,
-    title: capture.title,
-    capturedAt: capture.capturedAt,
-    timeZone: capture.timeZone,
-    capturedBy: capture.capturedBy,
-    width: capture.image.width,
-    height: capture.image.height,
-    mode: capture.mode,
-    system: capture.context.system,
-    host: capture.context.host,
-    controlIds,
-    note,
-  };
-}
+export { summarize } from './capture-summaries';
 
 export type LibraryFilter = Pick<CaptureFilter, 'periodId' | 'from' | 'to' | 'controlId' | 'system' | 'capturedBy' | 'text' | 'untagged'>;
 
@@ -161,10 +145,9 @@ export function unionInTimeOrder(a: readonly (readonly [string, string, string])
   return out;
 }
 
-/** Summaries of `ids`, in that order; ids deleted meanwhile are left out. */
+/** Summaries of `ids`, in that order, from their summary rows (lib/capture-summaries.ts); ids deleted meanwhile are left out. */
 export async function summariesOf(db: ExhibitDB, ids: readonly string[]): Promise<CaptureSummary[]> {
-  const [captures, states] = await Promise.all([db.captures.bulkGet([...ids]), db.annotationState.bulkGet([...ids])]);
-  return captures.flatMap((c, i) => (c ? [summarize(c, states[i]?.controlIds ?? [], states[i]?.note ?? '')] : []));
+  return (await db.captureSummaries.bulkGet([...ids])).filter((s): s is CaptureSummary => !!s);
 }
 
 /** The thumbnails of `ids`, by capture id, in one bulk read (the blobs, not their bytes). */
@@ -174,40 +157,28 @@ export async function thumbnailsOf(db: ExhibitDB, ids: readonly string[]): Promi
 }
 
 export async function listCaptures(db: ExhibitDB, filter: CaptureFilter): Promise<{ total: number; items: CaptureSummary[] }> {
-  // Indexes alone decide most filters: only the requested page of records is read.
+  // Indexes alone decide most filters: only the requested page of summary rows is read.
   const indexed = await matchingIdsByIndex(db, filter);
   if (indexed) return { total: indexed.length, items: await summariesOf(db, indexed.slice(filter.offset, filter.offset + filter.limit)) };
+  // The rest (free text, a system name that is also a host) is decided on the summary rows, which
+  // hold every field a filter looks at.
   const { from, to } = await resolveRange(db, filter);
   const ids = await candidateIds(db, filter, from, to);
-  let captures: SignedCapture[];
-  if (ids) {
-    captures = (await db.captures.bulkGet(ids)).filter((c): c is SignedCapture => !!c);
-  } else {
-    captures = await db.captures.where('capturedAt').between(from, to).toArray();
-  }
-  const states = new Map((await db.annotationState.bulkGet(captures.map((c) => c.id))).filter((s): s is AnnotationState => !!s).map((s) => [s.captureId, s]));
+  const rows = ids ? await summariesOf(db, ids) : await db.captureSummaries.where('capturedAt').between(from, to).toArray();
   const text = filter.text?.trim().toLowerCase();
   const system = filter.system;
   const email = filter.capturedBy?.trim().toLowerCase();
-  const matches = captures.filter((c) => {
-    if (c.capturedAt < from || c.capturedAt >= to) return false;
-    if (system && c.context.system !== system && c.context.host !== system) return false;
-    if (email && c.capturedBy.email !== email) return false;
-    const state = states.get(c.id);
-    if (filter.controlId && !state?.controlIds.includes(filter.controlId)) return false;
-    if (filter.untagged && (state?.controlIds.length ?? 0) > 0) return false;
-    if (text && !`${c.title}\n${c.url}\n${state?.note ?? ''}`.toLowerCase().includes(text)) return false;
+  const matches = rows.filter((s) => {
+    if (s.capturedAt < from || s.capturedAt >= to) return false;
+    if (system && s.system !== system && s.host !== system) return false;
+    if (email && s.capturedBy.email !== email) return false;
+    if (filter.controlId && !s.controlIds.includes(filter.controlId)) return false;
+    if (filter.untagged && s.controlIds.length > 0) return false;
+    if (text && !`${s.title}\n${s.url}\n${s.note}`.toLowerCase().includes(text)) return false;
     return true;
   });
   matches.sort((a, b) => (a.capturedAt < b.capturedAt ? 1 : a.capturedAt > b.capturedAt ? -1 : a.id < b.id ? 1 : -1));
-  const page = matches.slice(filter.offset, filter.offset + filter.limit);
-  return {
-    total: matches.length,
-    items: page.map((c) => {
-      const s = states.get(c.id);
-      return summarize(c, s?.controlIds ?? [], s?.note ?? '');
-    }),
-  };
+  return { total: matches.length, items: matches.slice(filter.offset, filter.offset + filter.limit) };
 }
 
 export interface CaptureDetail {

@@ -17,6 +17,7 @@ import { base64Encode, sha256Hex } from '@/lib/capture/signing';
 import { periodBounds } from '@/lib/periods/periods';
 import { tagMonthsMiddleware } from '@/lib/periods/tag-months';
 import { syncQueueMiddleware } from '@/lib/sync/queue';
+import { captureSummariesMiddleware } from '@/lib/capture-summaries';
 
 const SYSTEMS = [
   ['Okta', 'acme-admin.okta.com', '/admin/users'],
@@ -131,23 +132,26 @@ async function useRealisticThumbnails(newest: number): Promise<{ captures: numbe
 }
 
 /**
- * What the two write middlewares (tag months, sync queue) add to a capture's transaction: the same
- * realistic capture saved into databases with both, each alone, and none, in turn, after `preload`
- * captures, timed from saveCapture's call to its transaction's commit.
+ * What the three write middlewares (tag months, sync queue, capture summaries) add to a capture's
+ * transaction: the same realistic capture saved into databases with all, each alone, and none, in
+ * turn, after `preload` captures, timed from saveCapture's call to its transaction's commit.
  */
 const TAG_MONTHS = { stack: 'dbcore', name: tagMonthsMiddleware.name! } as const;
 const SYNC_QUEUE = { stack: 'dbcore', name: syncQueueMiddleware.name! } as const;
+const SUMMARIES = { stack: 'dbcore', name: captureSummariesMiddleware.name! } as const;
+type TxVariant = 'all' | 'tagMonthsOnly' | 'syncQueueOnly' | 'summariesOnly' | 'none';
 
-async function timeCaptureTransaction(options: { runs: number; preload: number }): Promise<Record<'both' | 'tagMonthsOnly' | 'syncQueueOnly' | 'none', number[]>> {
+async function timeCaptureTransaction(options: { runs: number; preload: number }): Promise<Record<TxVariant, number[]>> {
   const installation = await getInstallation(getDb());
   const stamp = Date.now();
-  const variants = {
-    both: new ExhibitDB(`exhibit-bench-tx-both-${stamp}`),
-    tagMonthsOnly: new ExhibitDB(`exhibit-bench-tx-months-${stamp}`).unuse(SYNC_QUEUE),
-    syncQueueOnly: new ExhibitDB(`exhibit-bench-tx-queue-${stamp}`).unuse(TAG_MONTHS),
-    none: new ExhibitDB(`exhibit-bench-tx-none-${stamp}`).unuse(TAG_MONTHS).unuse(SYNC_QUEUE),
-  } as Record<'both' | 'tagMonthsOnly' | 'syncQueueOnly' | 'none', ExhibitDB>;
-  const samples = { both: [] as number[], tagMonthsOnly: [] as number[], syncQueueOnly: [] as number[], none: [] as number[] };
+  const variants: Record<TxVariant, ExhibitDB> = {
+    all: new ExhibitDB(`exhibit-bench-tx-all-${stamp}`),
+    tagMonthsOnly: new ExhibitDB(`exhibit-bench-tx-months-${stamp}`).unuse(SYNC_QUEUE).unuse(SUMMARIES),
+    syncQueueOnly: new ExhibitDB(`exhibit-bench-tx-queue-${stamp}`).unuse(TAG_MONTHS).unuse(SUMMARIES),
+    summariesOnly: new ExhibitDB(`exhibit-bench-tx-summaries-${stamp}`).unuse(TAG_MONTHS).unuse(SYNC_QUEUE),
+    none: new ExhibitDB(`exhibit-bench-tx-none-${stamp}`).unuse(TAG_MONTHS).unuse(SYNC_QUEUE).unuse(SUMMARIES),
+  };
+  const samples: Record<TxVariant, number[]> = { all: [], tagMonthsOnly: [], syncQueueOnly: [], summariesOnly: [], none: [] };
   const seed: SeedOptions = { count: options.preload + options.runs * 2, images: 'realistic', controlIds: ['CC6.1', 'CC6.2', 'CC7.2', 'CC8.1'], start: '2026-01-01', months: 12 };
   const png = await syntheticPng(1280, 800, 0.012);
   const thumbnail = await makeThumbnail(png);

@@ -54,7 +54,15 @@ function shuffle<T>(xs: readonly T[], rand: () => number): T[] {
 }
 
 function fakeCapture(id: string): SignedCapture {
-  return { id, capturedAt: '2026-10-15T10:00:00.000Z', context: { system: 'Okta', host: 'acme.okta.com' }, capturedBy: { name: 'x', email: 'x@acme.example', team: '' }, installationId: 'elsewhere' } as unknown as SignedCapture;
+  // What the library's summary row and the tag rows read of a record (lib/capture-summaries.ts, tagRowsFor).
+  return {
+    id,
+    capturedAt: '2026-10-15T10:00:00.000Z',
+    context: { system: 'Okta', host: 'acme.okta.com' },
+    capturedBy: { name: 'x', email: 'x@acme.example', team: '' },
+    image: { sha256: '0'.repeat(64), width: 1, height: 1 },
+    installationId: 'elsewhere',
+  } as unknown as SignedCapture;
 }
 
 async function libraryState(db: ExhibitDB) {
