@@ -48,6 +48,37 @@ export function textOf(el: Element | null | undefined, max = MAX_FIELD_LENGTH): 
   }
 }
 
+/**
+ * The element's text with a space between elements, capped: textContent runs a brand and the next
+ * element together ("Admin ConsoleSigned in as …"), which hides phrases that start at a word.
+ */
+export function wordsOf(el: Element | null | undefined, max = MAX_SCAN_LENGTH): string | undefined {
+  try {
+    if (!el) return undefined;
+    const parts: string[] = [];
+    let length = 0;
+    let visited = 0;
+    const stack: Node[] = [el];
+    while (stack.length && length < max * 4 && visited++ < 5_000) {
+      const node = stack.pop()!;
+      if (node.nodeType === 3) {
+        const text = node.nodeValue ?? '';
+        parts.push(text);
+        length += text.length;
+      } else if (node.nodeType === 1) {
+        const tag = (node as Element).tagName.toLowerCase();
+        if (tag === 'script' || tag === 'style' || tag === 'template') continue;
+        parts.push(' ');
+        const children = node.childNodes;
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+      }
+    }
+    return clean(parts.join(''), max);
+  } catch {
+    return undefined;
+  }
+}
+
 /** `<meta name=… content=…>` or `<meta property=… content=…>`. */
 export function meta(dom: Document | null | undefined, name: string, max = MAX_FIELD_LENGTH): string | undefined {
   for (const el of queryAll(dom, 'meta[name][content], meta[property][content]', 400)) {
@@ -151,7 +182,7 @@ export function signedInAs(dom: Document | null | undefined): string | undefined
   const places = queryAll(dom, 'header, nav, [role="banner"], [role="navigation"], [data-testid*="user" i], [class*="user" i]', 40);
   for (const el of places) {
     const label = attr(el, 'aria-label');
-    const text = `${label ?? ''} ${textOf(el, 600) ?? ''}`;
+    const text = `${label ?? ''} ${wordsOf(el, 600) ?? ''}`;
     const phrase = match(text, /\b(?:signed|logged) in as[:\s]+([^\s()|,·•]+(?:\s[^\s()|,·•@]+){0,3})/i);
     if (phrase) return findEmail(phrase) ?? phrase;
   }

@@ -118,6 +118,11 @@ describe('DOM strategies', () => {
     expect(detectContext('https://acme.atlassian.net/jira/people/search', doc)).toMatchObject({ consoleUser: 'Ada Admin', accountName: 'Acme Jira', account: 'acme.atlassian.net' });
   });
 
+  it('finds "Signed in as" right after another element (no space between them in the markup)', () => {
+    const doc = documentOf('<html><body><header><b>okta · Admin Console</b><span>Signed in as <b>it-admin@acme.example</b></span></header></body></html>');
+    expect(detectContext(new URL('https://acme-admin.okta.com/admin/users'), doc).consoleUser).toBe('it-admin@acme.example');
+  });
+
   it('a console whose user menu changed still yields "Signed in as" from its header', () => {
     const doc = documentOf('<header>Okta · Signed in as root-admin@acme.example</header>');
     expect(detectContext('https://acme-admin.okta.com/admin/users', doc).consoleUser).toBe('root-admin@acme.example');
