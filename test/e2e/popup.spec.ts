@@ -163,7 +163,7 @@ test('the popup is interactive quickly and Enter in the control search captures'
   }
   times.sort((a, b) => a - b);
   testInfo.annotations.push({ type: 'popup interactive (ms, sorted)', description: times.map(Math.round).join(', ') });
-  expect(times[2]).toBeLessThan(400);
+  // The time is an annotation only: `npm run bench` (popup case) holds it to its target.
 
   const search = popup.captureForm().getByRole('combobox', { name: 'Controls' });
   await search.fill('cc6.6');

@@ -258,9 +258,8 @@ test.describe('team sync through a real Ceph RGW', () => {
 
     await api.setCapturer(ADA);
     await sync.configure({ bucket });
-    const started = Date.now();
+    // Refused from the declared sizes: the messages below say nothing was downloaded.
     const status = await sync.sync();
-    expect(Date.now() - started).toBeLessThan(10_000);
     const reasons = Object.fromEntries(status.quarantine.items.map((q) => [q.key, q]));
     expect(reasons[huge]).toMatchObject({ reason: 'too-large', message: expect.stringMatching(/lists this capture record at 25165824 bytes, over the limit of 1048576 bytes; it was not downloaded/) });
     expect(reasons[manifestObject.key]).toMatchObject({ reason: 'too-large', message: 'image.png is 209715200 bytes, over the limit of 67108864 bytes; it was not downloaded.' });
