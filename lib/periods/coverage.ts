@@ -160,7 +160,7 @@ export async function coverageForPeriod(db: ExhibitDB, period: Period, options: 
     if (control.builtIn && criteriaMode === 'tagged' && times.length === 0) continue;
     rows.push(buildRow(control, times, byUnit, readiness, flaggedByControl.get(control.id) ?? [], asOf));
   }
-  return { period, asOf, subPeriods: byUnit.month, subPeriodsByUnit: byUnit, rows, summary: summarize(rows) };
+  return { period, asOf, subPeriods: byUnit.month, subPeriodsByUnit: byUnit, rows, summary: summarizeCoverage(rows) };
 }
 
 /** The capture instants of sorted month chunks that fall in [fromMs, toMs), as one sorted array. */
@@ -259,7 +259,8 @@ function buildRow(
   };
 }
 
-function summarize(rows: readonly CoverageRow[]): CoverageSummary {
+/** The totals of some rows of a report: the whole report's, or a control filter's rows. */
+export function summarizeCoverage(rows: readonly CoverageRow[]): CoverageSummary {
   let covered = 0;
   let gaps = 0;
   let due = 0;

@@ -5,7 +5,7 @@
 import type { ExhibitDB } from '../db';
 import { ExhibitError } from '../errors';
 import type { Period } from '../schema';
-import { coverageForPeriod, type CoverageReport } from '../periods/coverage';
+import { coverageForPeriod, summarizeCoverage, type CoverageReport } from '../periods/coverage';
 import { listRequests, type RequestView } from '../requests/store';
 import { listExceptions, type ExceptionItem } from './exceptions';
 
@@ -120,7 +120,7 @@ export async function readinessForBundle(db: ExhibitDB, periodId: string, now = 
 
 /**
  * The same report the dashboard shows, for a stored period or for a transient one standing for an
- * ad-hoc date range. A control filter keeps only those controls' rows; exceptions are never
+ * ad-hoc date range. A control filter keeps only those controls' rows (and totals); exceptions are never
  * filtered out (an exception is shown with the evidence, whatever was selected).
  */
 export async function readinessForPeriod(db: ExhibitDB, period: Period, scope: ReadinessScope = {}): Promise<ReadinessBundleData> {
@@ -131,7 +131,9 @@ export async function readinessForPeriod(db: ExhibitDB, period: Period, scope: R
     listExceptions(db, period),
     scope.withRequests === false ? Promise.resolve([]) : listRequests(db, period.id, now),
   ]);
-  const coverage = filter ? { ...full, rows: full.rows.filter((r) => filter.has(r.controlId)) } : full;
+  // A filtered report's totals describe its rows, not the whole period.
+  const rows = filter ? full.rows.filter((r) => filter.has(r.controlId)) : null;
+  const coverage = rows ? { ...full, rows, summary: summarizeCoverage(rows) } : full;
   const requests = views.map(toBundleRequest);
   return {
     coverage,

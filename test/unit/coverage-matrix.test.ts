@@ -7,7 +7,7 @@ import { coverageByPeriod, type CoverageRow } from '@/lib/periods/coverage';
 import { overdueForPerson } from '@/lib/readiness/badge';
 import { listDue, ownerMatches } from '@/lib/readiness/due';
 import { makeReadinessEvent } from '@/lib/readiness/events';
-import { coverageCsv } from '@/lib/readiness/export';
+import { coverageCsv, readinessForPeriod } from '@/lib/readiness/export';
 import type { Period } from '@/lib/schema';
 import { ada, seedCapture, seedControl, seedPeriod, seedTags } from './coverage-fixtures';
 
@@ -43,6 +43,15 @@ const row = (rows: CoverageRow[], id: string) => rows.find((r) => r.controlId ==
 const states = (r: CoverageRow) => r.cells.map((c) => `${c.key}:${c.state}:${c.count}`);
 
 describe('coverage of an audit period', () => {
+  it('a control filter keeps those controls’ rows, and the totals describe only them', async () => {
+    const whole = await coverageByPeriod(db, period.id, { now: NOW });
+    const { coverage } = await readinessForPeriod(db, period, { now: NOW, controlIds: new Set(['VM-01']), withRequests: false });
+    expect(coverage.rows.map((r) => r.controlId)).toEqual(['VM-01']);
+    // VM-01 alone: January and February covered, March a gap, April due (the whole period has more).
+    expect(coverage.summary).toMatchObject({ covered: 2, gaps: 1, due: 1 });
+    expect(whole.summary.due).toBeGreaterThan(coverage.summary.due);
+  });
+
   it('counts evidence per sub-period of each control’s cadence and finds the gaps', async () => {
     const report = await coverageByPeriod(db, period.id, { now: NOW });
     expect(report.subPeriods).toHaveLength(12);
