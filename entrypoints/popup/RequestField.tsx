@@ -28,7 +28,7 @@ function Picker(props: { lists: ReadyLists; value: RequestChoice | null; onChang
   );
 }
 
-function ChoiceSummary({ choice, value }: { choice: ReturnType<typeof current>; value: RequestChoice }) {
+function ChoiceSummary({ choice, value, periodName }: { choice: ReturnType<typeof current>; value: RequestChoice; periodName?: string }) {
   if (choice && 'missing' in choice) {
     return (
       <span className="request-current-missing">
@@ -43,6 +43,11 @@ function ChoiceSummary({ choice, value }: { choice: ReturnType<typeof current>; 
       {choice && (
         <span className="request-current-text">
           <SafeText value={choice.request.text} />
+        </span>
+      )}
+      {choice && periodName && (
+        <span className="request-current-period">
+          In <SafeText value={periodName} />
         </span>
       )}
     </span>
@@ -64,7 +69,11 @@ export function RequestField({ lists, value, onChange, onPeriod }: { lists: Requ
         Answers request
       </span>
       <div className="request-current">
-        {value ? <ChoiceSummary choice={choice} value={value} /> : <span className="request-current-none">None: the capture answers no request</span>}
+        {value ? (
+          <ChoiceSummary choice={choice} value={value} periodName={lists.state === 'ready' && lists.periods.length > 1 ? lists.period.name : undefined} />
+        ) : (
+          <span className="request-current-none">None: the capture answers no request</span>
+        )}
         {hasList && (
           <button type="button" className="button button-small" aria-expanded={open} onClick={() => setOpen(!open)}>
             {open ? 'Done' : value ? 'Change' : 'Choose'}

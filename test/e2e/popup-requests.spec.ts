@@ -151,6 +151,45 @@ test('a request chosen for the next capture sticks, and answered samples give wa
   expect(pbc12.fulfilledSamples).toBe(2);
 });
 
+test('with several audit periods, the period drop-down switches the list and the capture answers the chosen period’s request', async ({ exhibit, api, fixtures, popup }) => {
+  await api.setCapturer();
+  const { id } = await seedRequests(api);
+  // A second, earlier period with its own list (a Type 1 the auditor is still closing).
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  const earlier = await api.call({ type: 'periods.create', name: 'SOC 2 Type 1 · <i>last year</i>', kind: 'type1', start: day(-400), timeZone: 'UTC' });
+  const text = ['ID,Description,Controls', 'T1-7,Password policy settings,CC6.1', 'T1-8,Backup restore test,A1.3'].join('\n');
+  const imported = await api.call({ type: 'requests.import', periodId: earlier.id, text, fileName: 't1.csv', mapping: { id: 0, description: 1, controls: 2 } });
+  const t17 = imported.requests.find((r: { ref: string }) => r.ref === 'T1-7').id as string;
+
+  const target = await exhibit.context.newPage();
+  await target.goto(fixtures.url('/sample-console.html'));
+  await popup.open(await api.tabIdOf(target));
+  const requests = new PopupRequests(popup.page);
+  await requests.openFromField();
+  // The current period is proposed first; the drop-down names both, markup as text.
+  const periodSelect = popup.page.getByRole('combobox', { name: 'Audit period' });
+  await expect(periodSelect).toHaveValue(await api.call({ type: 'periods.list' }).then((ps: { id: string; name: string }[]) => ps.find((p) => p.name.startsWith('SOC 2 Type 2'))!.id));
+  await expect(periodSelect.locator('option')).toHaveText(['SOC 2 Type 2 · current', 'SOC 2 Type 1 · <i>last year</i>'], { useInnerText: true });
+  await expect(requests.options()).toHaveCount(5);
+
+  await periodSelect.selectOption(earlier.id);
+  await expect(requests.list()).toHaveAccessibleName('Requests of SOC 2 Type 1 · <i>last year</i>');
+  await expect(requests.options()).toHaveCount(2);
+  await expect(requests.option('PBC-1')).toHaveCount(0);
+  await requests.chooseByKeyboard('password');
+  await requests.closeFromField();
+  await expect(requests.field()).toContainText('T1-7');
+  // Which period the chosen request belongs to is said when there are several.
+  await expect(requests.field()).toContainText('In SOC 2 Type 1 · <i>last year</i>');
+
+  await popup.captureButton().click();
+  await expect(requests.outcome()).toHaveText('Attached to T1-7');
+  const captureId = (await popup.captureId().innerText()).trim();
+  expect((await api.call({ type: 'requests.get', id: t17 })).attachments).toEqual([expect.objectContaining({ captureId, sampleId: null })]);
+  // Nothing was attached in the other period.
+  for (const ref of ['PBC-1', 'PBC-2', 'PBC-12']) expect((await api.call({ type: 'requests.get', id: id(ref) })).attachments).toEqual([]);
+});
+
 test('a request deleted meanwhile is refused clearly and the capture is kept', async ({ exhibit, api, fixtures, popup }) => {
   await api.setCapturer();
   const { id } = await seedRequests(api);
