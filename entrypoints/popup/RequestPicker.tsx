@@ -6,7 +6,8 @@ import { SafeText } from '@/components/SafeText';
 import { defaultSampleId, filterRequests, orderSamples, STATUS_LABELS } from '@/lib/requests/pick';
 import type { RequestChoice, RequestItem, RequestLists } from './requests';
 
-const MAX_SHOWN = 100;
+/** Requests listed at first, and added by each "Show more". */
+const PAGE = 100;
 
 export interface RequestPickerProps {
   lists: Extract<RequestLists, { state: 'ready' }>;
@@ -23,9 +24,10 @@ export function RequestPicker({ lists, value, onChange, onPeriod, onClose }: Req
   const [query, setQuery] = useState('');
   const [includeAnswered, setIncludeAnswered] = useState(false);
   const [active, setActive] = useState(0);
+  const [limit, setLimit] = useState(PAGE);
   const listRef = useRef<HTMLUListElement>(null);
   const matches = useMemo(() => filterRequests(lists.requests, { query, includeAnswered, keepId: value?.requestId }), [lists.requests, query, includeAnswered, value?.requestId]);
-  const shown = matches.slice(0, MAX_SHOWN);
+  const shown = matches.slice(0, limit);
   const chosen = value ? lists.requests.find((r) => r.id === value.requestId) : undefined;
   const openCount = lists.requests.filter((r) => r.status === 'open').length;
   const optionId = (r: RequestItem) => `${baseId}-req-${r.id}`;
@@ -83,6 +85,7 @@ export function RequestPicker({ lists, value, onChange, onPeriod, onClose }: Req
           onChange={(e) => {
             setQuery(e.target.value);
             setActive(0);
+            setLimit(PAGE);
           }}
           onKeyDown={onKeyDown}
         />
@@ -147,7 +150,14 @@ export function RequestPicker({ lists, value, onChange, onPeriod, onClose }: Req
           {query.trim() ? 'No request matches.' : includeAnswered ? 'This list is empty.' : 'Every request is answered or submitted. Tick “Answered too” to add more evidence.'}
         </p>
       )}
-      {matches.length > MAX_SHOWN && <p className="request-more">Showing {MAX_SHOWN} of {matches.length}: type to narrow.</p>}
+      {matches.length > shown.length && (
+        <p className="request-more">
+          Showing {shown.length} of {matches.length}: type to narrow, or{' '}
+          <button type="button" className="link-button" onClick={() => setLimit(limit + PAGE)}>
+            show {Math.min(PAGE, matches.length - shown.length)} more
+          </button>
+        </p>
+      )}
       {chosen && chosen.samples.length > 0 && value && (
         <div className="request-sample">
           <label className="field-label" htmlFor={`${baseId}-sample`}>

@@ -190,6 +190,34 @@ test('with several audit periods, the period drop-down switches the list and the
   for (const ref of ['PBC-1', 'PBC-2', 'PBC-12']) expect((await api.call({ type: 'requests.get', id: id(ref) })).attachments).toEqual([]);
 });
 
+test('a long request list shows 100 at a time, with "show more" and search to narrow', async ({ exhibit, api, fixtures, popup }) => {
+  await api.setCapturer();
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  const period = await api.call({ type: 'periods.create', name: 'FY26', kind: 'type2', start: day(-60), end: day(120), timeZone: 'UTC' });
+  const text = ['ID,Description', ...Array.from({ length: 230 }, (_, i) => `R-${i + 1},Evidence item ${i + 1}`)].join('\n');
+  await api.call({ type: 'requests.import', periodId: period.id, text, fileName: 'long.csv', mapping: { id: 0, description: 1 } });
+  const target = await exhibit.context.newPage();
+  await target.goto(fixtures.url('/sample-console.html'));
+  await popup.open(await api.tabIdOf(target));
+  const requests = new PopupRequests(popup.page);
+  await requests.openFromField();
+  await expect(requests.options()).toHaveCount(100);
+  const more = popup.page.locator('.request-more');
+  await expect(more).toContainText('Showing 100 of 230');
+  await more.getByRole('button', { name: 'show 100 more' }).click();
+  await expect(requests.options()).toHaveCount(200);
+  await more.getByRole('button', { name: 'show 30 more' }).click();
+  await expect(requests.options()).toHaveCount(230);
+  await expect(more).toHaveCount(0);
+  // The last one is reachable and can be chosen.
+  await requests.option('R-230').click();
+  await expect(requests.field()).toContainText('R-230');
+  // A new search starts from the first 100 again.
+  await requests.search().fill('evidence');
+  await expect(requests.options()).toHaveCount(100);
+  await expect(more).toContainText('Showing 100 of 230');
+});
+
 test('a request deleted meanwhile is refused clearly and the capture is kept', async ({ exhibit, api, fixtures, popup }) => {
   await api.setCapturer();
   const { id } = await seedRequests(api);
