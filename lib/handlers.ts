@@ -13,7 +13,7 @@ import type { ExhibitDB } from './db';
 import { ExhibitError, isQuotaError } from './errors';
 import { getInstallation } from './installation';
 import { getCaptureDetail, listCaptures } from './library';
-import { cancelJob, finishJob, lastJob, reportProgress, reportStage, startJob } from './jobs';
+import { beginJob, cancelJob, finishJob, jobRunning, lastJob, reportProgress, reportStage } from './jobs';
 import { requestSchemas, type Capturer, type Control, type MessageType, type ParsedRequestOf, type Period } from './schema';
 import { readSettings, writeSettings } from './settings';
 import { localTimeZone } from './time';
@@ -102,11 +102,15 @@ const coreHandlers = {
 
   async capture(req, { db }) {
     const clock = new CaptureClock();
-    const capturer = await clock.time('settings', requireCapturer());
-    await clock.time('controls', requireKnownControls(db, req.controlIds));
-    const { id: jobId, signal } = await clock.time('job start', startJob(db, req.tabId, req.mode));
+    // Checked together; a missing capturer is reported before unknown controls.
+    const [capturer, controls] = await clock.time('settings and controls', Promise.allSettled([requireCapturer(), requireKnownControls(db, req.controlIds)]));
+    if (capturer.status === 'rejected') throw capturer.reason;
+    if (controls.status === 'rejected') throw controls.reason;
+    // The job's row is written while the capture starts (its outcome is written after it, lib/jobs.ts).
+    const { id: jobId, signal, written } = beginJob(db, req.tabId, req.mode);
+    void clock.time('job start', written).catch(() => undefined);
     try {
-      const summary = await captureTab(db, capturer, {
+      const summary = await captureTab(db, capturer.value, {
         clock,
         tabId: req.tabId,
         mode: req.mode,
@@ -120,13 +124,15 @@ const coreHandlers = {
         onProgress: ({ tilesDone, tilesTotal }) => void reportProgress(db, jobId, tilesDone, tilesTotal).catch(() => undefined),
         onStage: (stage) => void reportStage(db, jobId, stage).catch(() => undefined),
       });
-      await clock.time('job finish', finishJob(db, jobId, { state: 'saved', captureId: summary.id }));
+      // A capture saved here wrote its job's outcome in its own transaction (the redaction editor's did not).
+      if (jobRunning(jobId)) await clock.time('job finish', finishJob(db, jobId, { state: 'saved', captureId: summary.id }));
       await clock.time('recent controls', rememberRecent(req.controlIds));
       clock.finish(req.mode);
       return summary;
     } catch (err) {
       const e = toError(err);
-      await finishJob(db, jobId, { state: 'failed', error: { code: e.code, message: e.message } }).catch(() => undefined);
+      // Never over a saved capture's outcome (a later step, such as remembering the controls, failed).
+      if (jobRunning(jobId)) await finishJob(db, jobId, { state: 'failed', error: { code: e.code, message: e.message } }).catch(() => undefined);
       throw e;
     }
   },

@@ -8,12 +8,17 @@ const KEEP = 50;
 /** Cancel switches of the jobs running in this service worker. */
 const running = new Map<string, AbortController>();
 
-export async function startJob(db: ExhibitDB, tabId: number, mode = 'visible'): Promise<{ id: string; signal: AbortSignal }> {
+/**
+ * Starts a job without waiting for its row: the capture goes ahead while it is written. IndexedDB
+ * runs write transactions on the same store in the order they were created, so every later
+ * change of the job (its stage, its outcome) lands after the row.
+ */
+export function beginJob(db: ExhibitDB, tabId: number, mode = 'visible'): { id: string; signal: AbortSignal; written: Promise<void> } {
   const id = ulid();
-  await db.jobs.add({ id, tabId, mode, startedAt: new Date().toISOString(), state: 'running' });
   const controller = new AbortController();
   running.set(id, controller);
-  return { id, signal: controller.signal };
+  const written = db.jobs.add({ id, tabId, mode, startedAt: new Date().toISOString(), state: 'running' }).then(() => undefined);
+  return { id, signal: controller.signal, written };
 }
 
 export async function reportProgress(db: ExhibitDB, id: string, done: number, total: number): Promise<void> {
@@ -32,14 +37,32 @@ export function cancelJob(id: string): boolean {
   return controller !== undefined;
 }
 
-export async function finishJob(db: ExhibitDB, id: string, outcome: Pick<CaptureJobRow, 'state' | 'captureId' | 'error'>): Promise<void> {
+export type JobOutcome = Pick<CaptureJobRow, 'state' | 'captureId' | 'error'>;
+
+export async function finishJob(db: ExhibitDB, id: string, outcome: JobOutcome): Promise<void> {
   running.delete(id);
   // One transaction, not three: the outcome and the pruning are a capture's last step before its reply.
-  await db.transaction('rw', db.jobs, async () => {
-    await db.jobs.update(id, { ...outcome, stage: undefined, finishedAt: new Date().toISOString() });
-    const stale = await db.jobs.orderBy('startedAt').reverse().offset(KEEP).primaryKeys();
-    if (stale.length) await db.jobs.bulkDelete(stale);
-  });
+  await db.transaction('rw', db.jobs, () => writeJobOutcome(db, id, outcome));
+}
+
+/**
+ * Writes a job's outcome and drops the oldest jobs beyond the last 50. Inside a transaction that
+ * includes db.jobs (a capture's own, lib/capture/store.ts) it is part of that transaction.
+ */
+export async function writeJobOutcome(db: ExhibitDB, id: string, outcome: JobOutcome): Promise<void> {
+  await db.jobs.update(id, { ...outcome, stage: undefined, finishedAt: new Date().toISOString() });
+  const stale = await db.jobs.orderBy('startedAt').reverse().offset(KEEP).primaryKeys();
+  if (stale.length) await db.jobs.bulkDelete(stale);
+}
+
+/** The job's outcome was stored with its capture: nothing is left to finish or cancel. */
+export function settleJob(id: string): void {
+  running.delete(id);
+}
+
+/** The job runs in this worker and has no outcome yet. */
+export function jobRunning(id: string): boolean {
+  return running.has(id);
 }
 
 export async function lastJob(db: ExhibitDB): Promise<CaptureJobRow | undefined> {

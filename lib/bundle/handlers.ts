@@ -6,6 +6,7 @@ import { makeThumbnail } from '../capture/visible';
 import { ExhibitError } from '../errors';
 import type { HandlerGroup } from '../handlers';
 import { getInstallation } from '../installation';
+import { holdOffscreenDocument, offscreenSupported } from '../offscreen-document';
 import { readSettings } from '../settings';
 import { importBag } from './import';
 import { openIncomingBundle } from './incoming';
@@ -17,22 +18,12 @@ import { refusal, verifyZipBlob } from './verify';
 /** Message-API exports are split into volumes of at most this size unless the request says otherwise. */
 export const DEFAULT_DOWNLOAD_VOLUME_BYTES = 1024 ** 3;
 
-const OFFSCREEN_URL = 'offscreen.html';
-let offscreenUsers = 0;
-let creating: Promise<void> | undefined;
-
-async function ensureOffscreen(): Promise<void> {
-  if (typeof chrome === 'undefined' || !chrome.offscreen) {
+// The offscreen document is shared with capture thumbnails (lib/offscreen-document.ts).
+async function holdOffscreen(): Promise<() => Promise<void>> {
+  if (!offscreenSupported()) {
     throw new ExhibitError('internal', 'This browser cannot export in the background; export from the dashboard’s Bundles page instead.');
   }
-  const existing = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
-  if (existing.length > 0) return;
-  creating ??= chrome.offscreen
-    .createDocument({ url: OFFSCREEN_URL, reasons: [chrome.offscreen.Reason.BLOBS], justification: 'Write evidence bundles as zip files and hand them to downloads.' })
-    .finally(() => {
-      creating = undefined;
-    });
-  await creating;
+  return holdOffscreenDocument();
 }
 
 async function toOffscreen<T>(request: OffscreenRequest): Promise<T> {
@@ -48,8 +39,7 @@ export const bundleHandlers = {
     await getInstallation(db);
     const { type: _type, maxVolumeBytes, ...selection } = req;
     const jobId = ulid();
-    await ensureOffscreen();
-    offscreenUsers++;
+    const release = await holdOffscreen();
     // A long export waits on one message; touching an extension API keeps the worker awake meanwhile.
     const keepAlive = setInterval(() => void browser.runtime.getPlatformInfo(), 20_000);
     try {
@@ -72,8 +62,7 @@ export const bundleHandlers = {
     } finally {
       clearInterval(keepAlive);
       await toOffscreen({ target: OFFSCREEN_TARGET, op: 'release', jobId }).catch(() => undefined);
-      offscreenUsers--;
-      if (offscreenUsers === 0) await chrome.offscreen.closeDocument().catch(() => undefined);
+      await release();
     }
   },
 

@@ -6,11 +6,18 @@ export const QUOTA_ERROR = /MAX_CAPTURE_VISIBLE_TAB_CALLS_PER_SECOND/i;
 /** Runs tasks one at a time, in order; a failed task does not block the next. */
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
+  private pending = 0;
 
   run<T>(task: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(task);
+    this.pending++;
+    const next = this.tail.then(task).finally(() => this.pending--);
     this.tail = next.catch(() => undefined);
     return next;
+  }
+
+  /** No task is queued or running: the next one starts at once. */
+  get idle(): boolean {
+    return this.pending === 0;
   }
 }
 

@@ -23,7 +23,14 @@ export class CaptureClock {
   private readonly t0: number;
   private readonly spans: StageSpan[] = [];
 
-  constructor(private readonly now: () => number = () => performance.now()) {
+  /**
+   * `now` reads milliseconds from some origin; `origin` is that origin in milliseconds since the
+   * epoch, so spans measured on another thread (the offscreen document) can join this clock's.
+   */
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly origin: number = performance.timeOrigin,
+  ) {
     this.t0 = now();
   }
 
@@ -44,6 +51,18 @@ export class CaptureClock {
     } finally {
       this.spans.push({ stage, start, end: this.now() - this.t0 });
     }
+  }
+
+  /** Adds a stage timed elsewhere, its start and end in milliseconds since the epoch. */
+  addEpochSpan(stage: string, start: number, end: number): void {
+    const shift = this.origin + this.t0;
+    this.spans.push({ stage, start: start - shift, end: end - shift });
+  }
+
+  /** The spans so far with their start and end in milliseconds since the epoch. */
+  epochSpans(): StageSpan[] {
+    const shift = this.origin + this.t0;
+    return this.spans.map((s) => ({ stage: s.stage, start: s.start + shift, end: s.end + shift }));
   }
 
   /** Ends the capture's timing and keeps it among the recent ones. */

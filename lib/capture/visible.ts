@@ -21,8 +21,11 @@ import type { ScrollPlan } from './page-scroll';
 import { redactBeforeSaving, redactionSession } from './redaction';
 import { CaptureQuota, SerialQueue } from './quota';
 import { saveCapture } from './store';
+import { captureThumbnail, findOffscreenClient, makeThumbnail, warmThumbnailDocument, type ThumbnailClient } from './thumbnail';
 import { CaptureClock } from './timing';
 import { explainCaptureError, PDF_REFUSAL, whyNotCapturable } from './uncapturable';
+
+export { makeThumbnail };
 
 export const captureQuota = new CaptureQuota();
 /** One capture at a time: bringing a tab forward and picturing it must not interleave. */
@@ -81,21 +84,6 @@ export function getBrowserInfo(): Promise<{ name: string; version: string }> {
   return browserInfo;
 }
 
-export async function makeThumbnail(png: Uint8Array, clock = new CaptureClock()): Promise<Blob> {
-  const bitmap = await clock.time('thumbnail decode', () => createImageBitmap(new Blob([png as BlobPart], { type: 'image/png' })));
-  try {
-    const width = Math.min(320, bitmap.width);
-    const height = Math.max(1, Math.round((bitmap.height * width) / bitmap.width));
-    const canvas = new OffscreenCanvas(width, height);
-    const ctx = canvas.getContext('2d')!;
-    ctx.imageSmoothingQuality = 'medium';
-    ctx.drawImage(bitmap, 0, 0, width, height);
-    return await clock.time('thumbnail encode', () => canvas.convertToBlob({ type: 'image/jpeg', quality: 0.82 }));
-  } finally {
-    bitmap.close();
-  }
-}
-
 /**
  * The page's facts with its tables read over the whole captured height of a full-page capture
  * (every row the page rendered down to the end of the image), once the page shows its first tile.
@@ -132,6 +120,8 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
   const target = await resolveTarget({ ...request, onPicking: () => ((picked = true), request.onStage?.('picking')) });
   if (picked) request.onStage?.(undefined);
   void getBrowserInfo();
+  // The offscreen document that will make the thumbnail, found while the browser takes the picture.
+  const thumbnailClient = clock.time('find offscreen document', findOffscreenClient().catch(() => undefined));
   let restoreTabId: number | undefined;
   let png: Uint8Array;
   let capturedAt: Date;
@@ -143,10 +133,13 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
   try {
     // Everything that decides what the pixels show happens in one section right around the
     // browser's capture call: a burst may wait here, and the tab may close or navigate meanwhile.
+    // The tab as read above is still current unless this capture waited for another or for a pick
+    // (and the tab is read again after the picture: a change in between is caught there).
+    const readAgain = picked || !captureSection.idle;
     const queued = clock.time('capture section wait', () => captureSection.run(async () => undefined));
     ({ png, capturedAt, snapshot, fullPage } = await captureSection.run(async () => {
       await queued;
-      const current = await clock.time('tabs.get in section', tabOrThrow(request.tabId));
+      const current = readAgain ? await clock.time('tabs.get in section', tabOrThrow(request.tabId)) : tab;
       if (current.url !== tab.url) throw new ExhibitError('capture-failed', 'The page navigated away before it could be captured; nothing was saved. Capture again.');
       // captureVisibleTab pictures the active tab of a window: bring the target forward if
       // needed, and put the person's tab back afterwards.
@@ -219,7 +212,7 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
   // A visible capture's thumbnail is these very pixels: the browser decodes them while the rest
   // of the evidence is built. Never for a capture headed to redaction (its thumbnail must show
   // the redacted pixels).
-  const thumbnail = !request.redact && !fullPage && !shot ? makeThumbnail(png, clock) : undefined;
+  const thumbnail = !request.redact && !fullPage && !shot ? captureThumbnail(png, clock, thumbnailClient) : undefined;
   thumbnail?.catch(() => undefined);
 
   const url = tab.url ?? '';
@@ -264,8 +257,10 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
     if (!marks) throw new ExhibitError('capture-failed', 'The page could not be read for redaction; nothing was saved. Reload it and capture again.');
     return redactBeforeSaving(db, redactionSession(page, { capturer, request, marks, fullPage }), request.signal);
   }
-  const summary = await storeEvidence(db, capturer, page, request, { clock, ...(thumbnail ? { thumbnail } : {}) });
+  const summary = await storeEvidence(db, capturer, page, request, { clock, thumbnailClient, ...(thumbnail ? { thumbnail } : {}), ...(request.jobId ? { jobId: request.jobId } : {}) });
   if (!request.clock) clock.finish(page.mode);
+  // The next capture finds the offscreen document open (the first one after the browser starts made its thumbnail here).
+  if (!(await thumbnailClient)) warmThumbnailDocument();
   return summary;
 }
 
@@ -275,8 +270,11 @@ export async function storeEvidence(
   capturer: Capturer,
   page: CapturedPage,
   annotation: { controlIds: string[]; note: string },
-  /** `thumbnail`: one already being made from `page.png` itself. */
-  { clock = new CaptureClock(), thumbnail }: { clock?: CaptureClock; thumbnail?: Promise<Blob> } = {},
+  /**
+   * `thumbnail`: one already being made from `page.png` itself; `thumbnailClient`: the offscreen
+   * document to make it; `jobId`: the capture job, marked saved in the capture's own transaction.
+   */
+  { clock = new CaptureClock(), thumbnail, thumbnailClient, jobId }: { clock?: CaptureClock; thumbnail?: Promise<Blob>; thumbnailClient?: Promise<ThumbnailClient | undefined>; jobId?: string } = {},
 ): Promise<CaptureSummary> {
   const installation = await clock.time('installation key', getInstallation(db));
   const browserInfo = await getBrowserInfo();
@@ -288,7 +286,7 @@ export async function storeEvidence(
     extensionVersion: browser.runtime.getManifest().version,
     signer: installation,
     renderBanner,
-    makeThumbnail: (source) => (thumbnail && source === page.png ? thumbnail : makeThumbnail(source, clock)),
+    makeThumbnail: (source) => (thumbnail && source === page.png ? thumbnail : captureThumbnail(source, clock, thumbnailClient)),
   }));
   const events = eventsForChange(
     emptyAnnotation(evidence.capture.id),
@@ -296,6 +294,6 @@ export async function storeEvidence(
     capturer,
     installation.installationId,
   );
-  await clock.time('transaction', saveCapture(db, evidence.capture, evidence.image, evidence.thumbnail, events, [...evidence.tables, ...evidence.partFiles]));
+  await clock.time('transaction', saveCapture(db, evidence.capture, evidence.image, evidence.thumbnail, events, [...evidence.tables, ...evidence.partFiles], jobId ? { jobId } : {}));
   return summarize(evidence.capture, [...new Set(annotation.controlIds)].sort(), annotation.note);
 }

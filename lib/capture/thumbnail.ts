@@ -1,0 +1,153 @@
+// Capture thumbnails: the captured pixels 320 px wide as a JPEG, what the library and the popup show.
+//
+// In the service worker, createImageBitmap's decode only gets going when the worker's thread is
+// free, so it waits behind the banner, the splice and the hashes instead of overlapping them. The
+// offscreen document (lib/offscreen-document.ts) is a second thread: the worker hands it a copy of
+// the PNG bytes (transferred, not base64) over a MessageChannel and stores the JPEG it answers.
+// When that document is missing, held by an export, or does not answer, the worker makes the
+// thumbnail itself, as before; a capture never waits for the document to be created.
+import { browser } from 'wxt/browser';
+import { ensureOffscreenDocument, keepOffscreenDocumentOpen, offscreenDocumentHeld, OFFSCREEN_PATH, offscreenSupported } from '../offscreen-document';
+import { CaptureClock, type StageSpan } from './timing';
+
+export const THUMBNAIL_WIDTH = 320;
+export const THUMBNAIL_TYPE = 'image/jpeg';
+const THUMBNAIL_QUALITY = 0.82;
+/** A document that has not answered by then is taken for gone: the worker makes the thumbnail itself. */
+export const OFFSCREEN_THUMBNAIL_TIMEOUT_MS = 1500;
+
+/** The thumbnail's size for an image of `width` × `height` pixels: at most 320 wide, never upscaled. */
+export function thumbnailSize(width: number, height: number): { width: number; height: number } {
+  const w = Math.max(1, Math.min(THUMBNAIL_WIDTH, width));
+  return { width: w, height: Math.max(1, Math.round((height * w) / Math.max(1, width))) };
+}
+
+/** Decodes `png` and draws it at thumbnail size as a JPEG, on the calling thread's event loop. */
+export async function makeThumbnail(png: Uint8Array, clock = new CaptureClock()): Promise<Blob> {
+  const bitmap = await clock.time('thumbnail decode', () => createImageBitmap(new Blob([png as BlobPart], { type: 'image/png' })));
+  try {
+    const { width, height } = thumbnailSize(bitmap.width, bitmap.height);
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext('2d')!;
+    ctx.imageSmoothingQuality = 'medium';
+    ctx.drawImage(bitmap, 0, 0, width, height);
+    return await clock.time('thumbnail encode', () => canvas.convertToBlob({ type: THUMBNAIL_TYPE, quality: THUMBNAIL_QUALITY }));
+  } finally {
+    bitmap.close();
+  }
+}
+
+// ---- The offscreen document's side ----------------------------------------------------------
+
+export const THUMBNAIL_REQUEST = 'exhibit.thumbnail';
+
+/** Sent by the worker with `Client.postMessage`, a MessagePort for the reply in `ports[0]`. */
+export interface ThumbnailRequest {
+  kind: typeof THUMBNAIL_REQUEST;
+  /** The PNG's bytes, transferred. */
+  png: ArrayBuffer;
+}
+
+/** Stage spans in milliseconds since the epoch (the two threads' clocks share no origin). */
+export type ThumbnailReply = { ok: true; thumbnail: Blob; spans: StageSpan[] } | { ok: false; message: string };
+
+export function isThumbnailRequest(data: unknown): data is ThumbnailRequest {
+  return typeof data === 'object' && data !== null && (data as ThumbnailRequest).kind === THUMBNAIL_REQUEST && (data as ThumbnailRequest).png instanceof ArrayBuffer;
+}
+
+/** Makes the thumbnail a request asks for; never throws (a failure is a reply too). */
+export async function answerThumbnailRequest(request: ThumbnailRequest): Promise<ThumbnailReply> {
+  const clock = new CaptureClock();
+  try {
+    const thumbnail = await makeThumbnail(new Uint8Array(request.png), clock);
+    return { ok: true, thumbnail, spans: clock.epochSpans() };
+  } catch (err) {
+    return { ok: false, message: String((err as Error)?.message ?? err) };
+  }
+}
+
+/** Wires the document to answer the worker's thumbnail requests (entrypoints/offscreen/main.ts). */
+export function answerThumbnailRequests(container: ServiceWorkerContainer): void {
+  container.addEventListener('message', (event) => {
+    const port = event.ports[0];
+    if (!isThumbnailRequest(event.data) || !port) return;
+    void answerThumbnailRequest(event.data).then((reply) => {
+      port.postMessage(reply);
+      port.close();
+    });
+  });
+  // Messages from the worker wait until the page says it is listening.
+  container.startMessages();
+}
+
+// ---- The worker's side ----------------------------------------------------------------------
+
+/** The part of a window client (ServiceWorker `Client`) the worker uses. */
+export interface ThumbnailClient {
+  url: string;
+  postMessage(message: unknown, transfer: Transferable[]): void;
+}
+
+interface WorkerClients {
+  matchAll(options: { type: 'window'; includeUncontrolled: boolean }): Promise<readonly ThumbnailClient[]>;
+}
+
+/** The offscreen document as a client of this worker, or undefined when it is not open (or this is no worker). */
+export async function findOffscreenClient(): Promise<ThumbnailClient | undefined> {
+  const clients = (globalThis as unknown as { clients?: WorkerClients }).clients;
+  if (!clients || !offscreenSupported() || offscreenDocumentHeld()) return undefined;
+  const url = browser.runtime.getURL(`/${OFFSCREEN_PATH}`);
+  const client = (await clients.matchAll({ type: 'window', includeUncontrolled: true })).find((c) => c.url === url);
+  // Found by a worker that started after the capture that opened it: still the captures' to keep.
+  if (client) keepOffscreenDocumentOpen();
+  return client;
+}
+
+/** Asks `client` for the thumbnail of `png` (a copy is transferred; `png` stays usable). */
+export function thumbnailFromClient(client: ThumbnailClient, png: Uint8Array, timeoutMs = OFFSCREEN_THUMBNAIL_TIMEOUT_MS): Promise<{ thumbnail: Blob; spans: StageSpan[] }> {
+  const copy = png.slice();
+  const channel = new MessageChannel();
+  return new Promise<{ thumbnail: Blob; spans: StageSpan[] }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the offscreen document did not answer')), timeoutMs);
+    channel.port1.onmessage = ({ data }: MessageEvent<ThumbnailReply>) => {
+      clearTimeout(timer);
+      if (data?.ok && data.thumbnail instanceof Blob) resolve({ thumbnail: data.thumbnail, spans: data.spans ?? [] });
+      else reject(new Error(data && !data.ok ? data.message : 'the offscreen document sent no thumbnail'));
+    };
+    const request: ThumbnailRequest = { kind: THUMBNAIL_REQUEST, png: copy.buffer as ArrayBuffer };
+    client.postMessage(request, [copy.buffer as ArrayBuffer, channel.port2]);
+  }).finally(() => channel.port1.close());
+}
+
+/**
+ * The thumbnail of `png`, made on the offscreen document's thread when `client` (the document,
+ * looked up while the browser was still taking the picture) is there, else in this worker.
+ */
+export async function captureThumbnail(
+  png: Uint8Array,
+  clock: CaptureClock,
+  client: Promise<ThumbnailClient | undefined> = findOffscreenClient(),
+  { fallback = makeThumbnail, timeoutMs = OFFSCREEN_THUMBNAIL_TIMEOUT_MS }: { fallback?: (png: Uint8Array, clock: CaptureClock) => Promise<Blob>; timeoutMs?: number } = {},
+): Promise<Blob> {
+  const document = await client.catch(() => undefined);
+  if (document) {
+    try {
+      const { thumbnail, spans } = await clock.time('thumbnail offscreen', thumbnailFromClient(document, png, timeoutMs));
+      for (const span of spans) clock.addEpochSpan(span.stage, span.start, span.end);
+      return thumbnail;
+    } catch {
+      // Closed under us or stuck: the worker makes it after all.
+    }
+  }
+  return fallback(png, clock);
+}
+
+/**
+ * After a capture: if the offscreen document was not there, create it now for the next capture,
+ * and keep it open. Never awaited by a capture; a browser without the API just keeps the fallback.
+ */
+export function warmThumbnailDocument(): void {
+  if (!offscreenSupported()) return;
+  keepOffscreenDocumentOpen();
+  void ensureOffscreenDocument().catch(() => undefined);
+}

@@ -1,0 +1,173 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  answerThumbnailRequest,
+  captureThumbnail,
+  isThumbnailRequest,
+  THUMBNAIL_REQUEST,
+  thumbnailFromClient,
+  thumbnailSize,
+  type ThumbnailClient,
+  type ThumbnailReply,
+  type ThumbnailRequest,
+} from '@/lib/capture/thumbnail';
+import { CaptureClock } from '@/lib/capture/timing';
+
+const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
+
+/** A stand-in for the offscreen document: answers each request on its port with `answer(request)` (or never). */
+function fakeDocument(answer?: (request: ThumbnailRequest) => ThumbnailReply) {
+  const received: { request: ThumbnailRequest; transfer: Transferable[] }[] = [];
+  const client: ThumbnailClient = {
+    url: 'chrome-extension://x/offscreen.html',
+    postMessage(message, transfer) {
+      // What the page receives: the message and, as event.ports, the transferred ports.
+      const delivered = structuredClone({ message, ports: transfer.filter((t) => t instanceof MessagePort) }, { transfer });
+      const request = delivered.message as ThumbnailRequest;
+      received.push({ request, transfer });
+      const port = delivered.ports[0] as MessagePort;
+      if (answer) port.postMessage(answer(request));
+    },
+  };
+  return { client, received };
+}
+
+describe('thumbnailSize', () => {
+  it.each([
+    [1280, 800, 320, 200],
+    [2560, 1600, 320, 200],
+    [320, 1000, 320, 1000],
+    [100, 50, 100, 50],
+    [1280, 1, 320, 1],
+    [12000, 15, 320, 1],
+  ])('%i × %i → %i × %i', (w, h, tw, th) => {
+    expect(thumbnailSize(w, h)).toEqual({ width: tw, height: th });
+  });
+});
+
+describe('thumbnails on the offscreen document', () => {
+  it('sends a transferred copy of the PNG and returns the JPEG the document answers', async () => {
+    const doc = fakeDocument((request) => ({ ok: true, thumbnail: new Blob([JPEG], { type: 'image/jpeg' }), spans: [{ stage: 'thumbnail decode', start: request.png.byteLength, end: request.png.byteLength + 5 }] }));
+    const png = new Uint8Array([137, 80, 78, 71, 1, 2, 3]);
+    const { thumbnail, spans } = await thumbnailFromClient(doc.client, png);
+    expect(new Uint8Array(await thumbnail.arrayBuffer())).toEqual(JPEG);
+    expect(spans).toEqual([{ stage: 'thumbnail decode', start: 7, end: 12 }]);
+    // The bytes went over as a transfer, not base64; the capture's own bytes stay intact for the evidence.
+    const { request, transfer } = doc.received[0]!;
+    expect(isThumbnailRequest(request)).toBe(true);
+    expect(new Uint8Array(request.png)).toEqual(png);
+    expect(transfer.some((t) => t instanceof ArrayBuffer)).toBe(true);
+    expect(png.byteLength).toBe(7);
+    expect([...png]).toEqual([137, 80, 78, 71, 1, 2, 3]);
+  });
+
+  it('records the document’s decode and encode on the capture’s clock', async () => {
+    const clock = new CaptureClock();
+    const at = performance.timeOrigin + performance.now();
+    const doc = fakeDocument(() => ({ ok: true, thumbnail: new Blob([JPEG], { type: 'image/jpeg' }), spans: [{ stage: 'thumbnail decode', start: at, end: at + 4 }] }));
+    await captureThumbnail(new Uint8Array([1]), clock, Promise.resolve(doc.client), { fallback: () => Promise.reject(new Error('not used')) });
+    const spans = clock.finish('visible').spans;
+    const decode = spans.find((s) => s.stage === 'thumbnail decode')!;
+    expect(decode.end - decode.start).toBeCloseTo(4, 5);
+    expect(spans.some((s) => s.stage === 'thumbnail offscreen')).toBe(true);
+  });
+
+  it.each([
+    ['no offscreen document', () => Promise.resolve(undefined)],
+    ['the lookup failed', () => Promise.reject(new Error('no clients'))],
+    ['the document failed to decode', () => Promise.resolve(fakeDocument(() => ({ ok: false, message: 'bad PNG' })).client)],
+    ['the document closed and never answers', () => Promise.resolve(fakeDocument().client)],
+  ])('makes the thumbnail in the worker when %s', async (_case, client) => {
+    const fallback = vi.fn(async () => new Blob([JPEG], { type: 'image/jpeg' }));
+    const png = new Uint8Array([9, 9, 9]);
+    const thumbnail = await captureThumbnail(png, new CaptureClock(), client(), { fallback, timeoutMs: 50 });
+    expect(thumbnail.type).toBe('image/jpeg');
+    expect(fallback).toHaveBeenCalledTimes(1);
+    expect([...(fallback.mock.calls[0] as unknown as [Uint8Array])[0]]).toEqual([9, 9, 9]);
+  });
+
+  it('the document side ignores other messages and turns a decoding failure into a reply', async () => {
+    expect(isThumbnailRequest({ kind: THUMBNAIL_REQUEST, png: 'aGk=' })).toBe(false);
+    expect(isThumbnailRequest({ target: 'exhibit-offscreen', op: 'export' })).toBe(false);
+    // Node has no image decoder: the request fails, and the failure is an answer, not a silence.
+    const reply = await answerThumbnailRequest({ kind: THUMBNAIL_REQUEST, png: new Uint8Array([1, 2]).buffer });
+    expect(reply).toMatchObject({ ok: false, message: expect.any(String) });
+  });
+});
+
+describe('the shared offscreen document', () => {
+  let contexts: unknown[];
+  let created: number;
+  let closed: number;
+  let createDelay: Promise<void>;
+
+  beforeEach(() => {
+    vi.resetModules();
+    contexts = [];
+    created = 0;
+    closed = 0;
+    createDelay = Promise.resolve();
+    vi.stubGlobal('chrome', {
+      runtime: { ContextType: { OFFSCREEN_DOCUMENT: 'OFFSCREEN_DOCUMENT' }, getContexts: async () => contexts },
+      offscreen: {
+        Reason: { BLOBS: 'BLOBS' },
+        createDocument: async (params: { url: string; reasons: string[] }) => {
+          await createDelay;
+          if (contexts.length) throw new Error('Only a single offscreen document may be created.');
+          created++;
+          expect(params).toMatchObject({ url: 'offscreen.html', reasons: ['BLOBS'] });
+          contexts = [{ contextType: 'OFFSCREEN_DOCUMENT' }];
+        },
+        closeDocument: async () => {
+          closed++;
+          contexts = [];
+        },
+      },
+    });
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('is created once for callers that arrive together, and reused when present', async () => {
+    const m = await import('@/lib/offscreen-document');
+    let open!: () => void;
+    createDelay = new Promise((r) => (open = r));
+    const both = Promise.all([m.ensureOffscreenDocument(), m.ensureOffscreenDocument()]);
+    await new Promise((r) => setTimeout(r, 5));
+    open();
+    await both;
+    await m.ensureOffscreenDocument();
+    expect(created).toBe(1);
+    expect(await m.hasOffscreenDocument()).toBe(true);
+  });
+
+  it('takes a document another context created first as its own', async () => {
+    const m = await import('@/lib/offscreen-document');
+    let open!: () => void;
+    createDelay = new Promise((r) => (open = r));
+    const ours = m.ensureOffscreenDocument();
+    await new Promise((r) => setTimeout(r, 5));
+    contexts = [{ contextType: 'OFFSCREEN_DOCUMENT' }];
+    open();
+    await expect(ours).resolves.toBeUndefined();
+  });
+
+  it('an export closes it at its last release, unless a capture keeps it open for the next thumbnail', async () => {
+    let m = await import('@/lib/offscreen-document');
+    const a = await m.holdOffscreenDocument();
+    const b = await m.holdOffscreenDocument();
+    expect(m.offscreenDocumentHeld()).toBe(true);
+    await a();
+    await a();
+    expect(closed).toBe(0);
+    await b();
+    expect(closed).toBe(1);
+    expect(m.offscreenDocumentHeld()).toBe(false);
+
+    vi.resetModules();
+    m = await import('@/lib/offscreen-document');
+    m.keepOffscreenDocumentOpen();
+    const c = await m.holdOffscreenDocument();
+    await c();
+    expect(closed).toBe(1);
+    expect(await m.hasOffscreenDocument()).toBe(true);
+  });
+});
