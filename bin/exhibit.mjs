@@ -4,17 +4,21 @@
 //
 // Loading TypeScript through tsx costs about a third of a second at every start, more than
 // verifying a small bundle takes. So the first run also bundles lib/bundle/cli.ts, its sources and
-// the packages they use into one JavaScript file (with the esbuild that tsx itself uses) and
+// the packages they use into one minified CommonJS file (with the esbuild that tsx itself uses) and
 // records the SHA-256 of every source and the version of every package it was made from; later
 // runs use that file only while all of them are unchanged, and otherwise go through tsx again (and
-// rebuild). The cache lives
-// in node_modules/.cache/exhibit-cli (EXHIBIT_CLI_CACHE overrides it; EXHIBIT_CLI_CACHE=off
-// disables it); a cache that cannot be written is simply not used.
+// rebuild). zod's translations of its messages into other languages are left out of the file (the
+// CLI speaks English; they were 40 % of it). The first run from the file also saves V8's compiled
+// code of it beside it, and later runs load that instead of compiling again (Node 20 has no
+// module.enableCompileCache; V8 refuses a cache made by another version, which is then remade).
+// The cache lives in node_modules/.cache/exhibit-cli (EXHIBIT_CLI_CACHE overrides it;
+// EXHIBIT_CLI_CACHE=off disables it); a cache that cannot be written is simply not used.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'lib', 'bundle', 'cli.ts');
@@ -68,8 +72,46 @@ async function prebuilt() {
     }
   }
   if (!stamp.bundle || !Object.keys(stamp.sources ?? {}).length) return null;
-  return import(pathToFileURL(join(cache, stamp.bundle)).href);
+  return load(join(cache, stamp.bundle));
 }
+
+/** Runs the bundled CommonJS file, with V8's code cache of it when there is a usable one; `saveCodeCache` writes one after a run. */
+function load(file) {
+  const codeCache = `${file}.v8cache`;
+  let cachedData;
+  try {
+    cachedData = readFileSync(codeCache);
+  } catch {
+    cachedData = undefined;
+  }
+  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`;
+  const script = new Script(source, { filename: file, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  const fresh = !cachedData || script.cachedDataRejected;
+  debug(fresh ? 'compiled the prebuilt CLI' : 'compiled code of the prebuilt CLI from its V8 cache');
+  return {
+    ...module.exports,
+    // Made after the run, so that it holds the functions the run compiled, not only the top level.
+    saveCodeCache: fresh
+      ? () => {
+          const tmp = join(cache, `.${process.pid}.v8tmp`);
+          writeFileSync(tmp, script.createCachedData());
+          renameSync(tmp, codeCache);
+          debug(`saved the compiled code of the CLI to ${codeCache}`);
+        }
+      : null,
+  };
+}
+
+/** zod's messages in other languages: the CLI reports in English (zod sets English itself, from its own file). */
+const englishOnly = {
+  name: 'exhibit-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'exhibit-empty' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'exhibit-empty' }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
 
 /** Bundles cli.ts with everything it imports, recording the hash of each source and the version of each package. */
 async function build() {
@@ -80,16 +122,19 @@ async function build() {
     absWorkingDir: root,
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
+    minify: true,
+    plugins: [englishOnly],
     write: false,
     metafile: true,
-    outfile: join(cache, 'cli.mjs'),
+    outfile: join(cache, 'cli.cjs'),
     logLevel: 'silent',
   });
   const sources = {};
   const packages = {};
   for (const input of Object.keys(result.metafile.inputs)) {
+    if (input.startsWith('exhibit-empty:')) continue;
     const file = relative(root, resolve(root, input));
     if (/(^|[\\/])node_modules[\\/]/.test(file)) {
       const name = packageOf(file);
@@ -98,13 +143,13 @@ async function build() {
   }
   mkdirSync(cache, { recursive: true });
   // A unique name per build, written before the stamp that points to it: runs at the same time never see half a file.
-  const bundle = `cli-${createHash('sha256').update(result.outputFiles[0].contents).digest('hex').slice(0, 16)}.mjs`;
+  const bundle = `cli-${createHash('sha256').update(result.outputFiles[0].contents).digest('hex').slice(0, 16)}.cjs`;
   const tmp = join(cache, `.${process.pid}.tmp`);
   writeFileSync(tmp, result.outputFiles[0].contents);
   renameSync(tmp, join(cache, bundle));
   writeFileSync(tmp, JSON.stringify({ bundle, sources, packages }, null, 2));
   renameSync(tmp, join(cache, 'stamp.json'));
-  for (const old of readdirSync(cache)) if (/^cli-[0-9a-f]{16}\.mjs$/.test(old) && old !== bundle) rmSync(join(cache, old), { force: true });
+  for (const old of readdirSync(cache)) if (/^cli-[0-9a-f]{16}\.(mjs|cjs)(\.v8cache)?$/.test(old) && !old.startsWith(bundle)) rmSync(join(cache, old), { force: true });
   debug(`bundled the CLI into ${join(cache, bundle)}`);
 }
 
@@ -121,6 +166,13 @@ else {
   debug('running the CLI from its TypeScript sources');
 }
 process.exitCode = await cli.main(process.argv.slice(2));
+if (cli.saveCodeCache) {
+  try {
+    cli.saveCodeCache();
+  } catch (err) {
+    debug(`could not save the compiled code of the CLI: ${err?.message ?? err}`);
+  }
+}
 if (fromSource && cache) {
   try {
     await build();

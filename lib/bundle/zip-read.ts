@@ -246,6 +246,12 @@ function u64(view: DataView, at: number): number {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextEncoder();
+
+/** How a name compares with others for clashes: Unicode NFC, lower case (ASCII names, nearly all, need no normalising). */
+function folded(name: string): string {
+  return (/^[\x00-\x7f]*$/.test(name) ? name : name.normalize('NFC')).toLowerCase();
+}
 
 function decodeName(raw: Uint8Array): string {
   try {
@@ -389,7 +395,7 @@ export class ZipArchive {
       const directory = name.endsWith('/');
       if (method === 0 && compressedSize !== size) throw new ZipError('corrupt', `Entry "${name}" is stored but declares different packed and unpacked sizes.`, name);
 
-      const key = name.replace(/\/$/, '').normalize('NFC').toLowerCase();
+      const key = folded(name.replace(/\/$/, ''));
       const earlier = seen.get(key);
       if (earlier !== undefined) {
         throw new ZipError(
@@ -408,12 +414,16 @@ export class ZipArchive {
     if (total > limits.ratioFloorBytes && total > size * limits.maxRatio) {
       throw new ZipError('too-large', `The archive would unpack to ${total} bytes, ${Math.round(total / size)} times its own size (a zip bomb?); refused before inflating.`);
     }
-    // A file and a folder of the same name cannot both be extracted.
-    const files = new Map(entries.filter((e) => !e.directory).map((e) => [e.name.normalize('NFC').toLowerCase(), e.name]));
+    // A file and a folder of the same name cannot both be extracted. (Thousands of entries share a
+    // few folders: each folder is looked up once.)
+    const files = new Map(entries.filter((e) => !e.directory).map((e) => [folded(e.name), e.name]));
+    const folders = new Map<string, string | undefined>();
     for (const e of entries) {
-      const parts = e.name.replace(/\/$/, '').split('/');
-      for (let i = 1; i < parts.length; i++) {
-        const clash = files.get(parts.slice(0, i).join('/').normalize('NFC').toLowerCase());
+      const name = e.name.replace(/\/$/, '');
+      for (let at = name.indexOf('/'); at > 0; at = name.indexOf('/', at + 1)) {
+        const folder = name.slice(0, at);
+        let clash = folders.get(folder);
+        if (!folders.has(folder)) folders.set(folder, (clash = files.get(folded(folder))));
         if (clash !== undefined) throw new ZipError('unsafe-entry', `Entry "${e.name}" sits inside "${clash}", which is a file.`, e.name);
       }
     }
@@ -421,7 +431,7 @@ export class ZipArchive {
     const byOffset = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
     for (let i = 0; i < byOffset.length; i++) {
       const e = byOffset[i]!;
-      const end = e.localHeaderOffset + 30 + new TextEncoder().encode(e.name).length + e.compressedSize;
+      const end = e.localHeaderOffset + 30 + utf8.encode(e.name).length + e.compressedSize;
       const next = byOffset[i + 1]?.localHeaderOffset ?? cdOffset;
       if (end > next) throw new ZipError('unsafe-entry', `Entry "${e.name}" overlaps the data of another entry (a zip-bomb technique); refused.`, e.name);
     }

@@ -108,6 +108,16 @@ describe('exhibit verify', () => {
     const second = await exec('verify', zipPath);
     expect(second.stderr).toMatch(/using the prebuilt CLI/);
     expect(second.stdout).toBe(first.stdout);
+    // The first run from the bundle saves V8's compiled code of it; the next ones start from that.
+    expect(second.stderr).toMatch(/compiled the prebuilt CLI/);
+    expect(second.stderr).toMatch(/saved the compiled code of the CLI/);
+    const cached = await exec('verify', zipPath);
+    expect(cached.stderr).toMatch(/compiled code of the prebuilt CLI from its V8 cache/);
+    expect(cached.stderr).not.toMatch(/saved the compiled code/);
+    expect(cached.stdout).toBe(first.stdout);
+    // English only: zod's other languages are left out of the bundle.
+    const bundled = readFileSync(join(cache, stamp.bundle), 'utf8');
+    expect(bundled).not.toMatch(/Ungültige Eingabe|Entrada inválida/);
     const bad = await exec('verify', tampered);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/using the prebuilt CLI/);
