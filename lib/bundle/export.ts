@@ -16,7 +16,7 @@ import { partName } from '../capture/evidence';
 import { IMAGE_NAME, THUMBNAIL_NAME } from '../capture/store';
 import { BAG_INFO, BAGIT, BAGIT_TXT, PAYLOAD_MANIFEST, SIGNATURE, TAG_MANIFEST, formatManifest, formatTagFile, humanSize, payloadOxum, type ManifestEntry } from './bagit';
 import { BAG_INFO_LABELS, SIDECAR_SCHEMA, SIGNATURE_SCHEMA, type BundleSignature, type Sidecar } from './format';
-import { indexCsv, renderIndexHtml, type IndexModel } from './index-files';
+import { indexCsv, indexHtmlParts, type IndexModel } from './index-files';
 import { layOut, type BundleCapture, type LayoutInput, type RequestFolder, type SignerInfo } from './layout';
 import { readinessForPeriod, transientPeriod, type ReadinessBundleData } from '../readiness/export';
 import { toCsv } from './csv';
@@ -340,7 +340,39 @@ const encoder = new TextEncoder();
 /** A file's SHA-256 (done or under way) and, where computed, its CRC-32. */
 type KnownSums = { sha256: string | Promise<string>; crc32?: number };
 
-type VolumeHooks = { signal?: AbortSignal; onFile?: () => void };
+type VolumeHooks = {
+  signal?: AbortSignal;
+  onFile?: () => void;
+  /** Checksums a Blob the export made itself (index.html) where the library's files are checksummed; without it, the Blob is read back here. */
+  sumBlob?: ChecksumService['sumBlob'];
+};
+
+const TEXT_GROUP_BYTES = 1024 * 1024;
+
+/** Text given in pieces as a Blob of its UTF-8 bytes, encoded piece by piece and gathered into Blobs of about a megabyte. */
+function textBlob(pieces: Iterable<string>): Blob {
+  const blobs: Blob[] = [];
+  let group: Uint8Array[] = [];
+  let bytes = 0;
+  for (const piece of pieces) {
+    const encoded = encoder.encode(piece);
+    group.push(encoded);
+    bytes += encoded.length;
+    if (bytes >= TEXT_GROUP_BYTES) {
+      blobs.push(new Blob(group as BlobPart[]));
+      group = [];
+      bytes = 0;
+    }
+  }
+  blobs.push(new Blob(group as BlobPart[]));
+  return new Blob(blobs);
+}
+
+async function blobSums(sumBlob: ChecksumService['sumBlob'], blob: Blob): Promise<KnownSums> {
+  const sums = await sumBlob(blob);
+  if (sums.size !== blob.size) throw new ExhibitError('internal', 'The index page of the bundle could not be read back in full; the export stopped.');
+  return { crc32: sums.crc32, sha256: sums.sha256 };
+}
 
 /** The zip of one volume, as a stream. Errors (and `signal` aborting) end the stream with that error. */
 export function volumeStream(load: CaptureLoader, plan: ExportPlan, volume: VolumePlan, identity: ExportIdentity, hooks: VolumeHooks = {}): ReadableStream<Uint8Array> {
@@ -444,7 +476,10 @@ function volumeEntries(load: CaptureLoader, plan: ExportPlan, volume: VolumePlan
       readiness: plan.readiness,
       requests: plan.requests,
     };
-    yield await file('data/index.html', renderIndexHtml(model), exportedAt, true);
+    // The page is a Blob of its encoded pieces (checksummed where the library's files are): at
+    // thousands of captures it is tens of megabytes, which this page need never hold as one string.
+    const indexHtml = textBlob(indexHtmlParts(model));
+    yield await file('data/index.html', indexHtml, exportedAt, true, hooks.sumBlob ? await blobSums(hooks.sumBlob, indexHtml) : undefined);
     yield await file('data/index.csv', indexCsv(volume.captures, plan.controls), exportedAt, true);
     if (plan.readiness) {
       yield await file('data/coverage.csv', toCsv(plan.readiness.coverageCsv.header, plan.readiness.coverageCsv.rows), exportedAt, true);
@@ -537,6 +572,7 @@ export async function runExport(
       progress('writing', volume.index);
       const volumeHooks: VolumeHooks = {
         signal: hooks.signal,
+        sumBlob: (blob) => checksums.sumBlob(blob),
         onFile: () => {
           filesDone++;
           progress('writing', volume.index);

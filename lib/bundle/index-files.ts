@@ -192,6 +192,15 @@ ${rows.join('\n')}
 }
 
 export function renderIndexHtml(m: IndexModel): string {
+  return [...indexHtmlParts(m)].join('');
+}
+
+/**
+ * data/index.html in pieces, in order (a section head, one evidence card, one table row…): an
+ * export of thousands of captures encodes them one by one instead of building the page as one
+ * string of tens of megabytes first.
+ */
+export function* indexHtmlParts(m: IndexModel): Generator<string> {
   const periodText = m.period.start === m.period.end ? m.period.start : `${m.period.start} to ${m.period.end}`;
   const byControl = new Map<string, BundleCapture[]>();
   const untagged: BundleCapture[] = [];
@@ -199,7 +208,11 @@ export function renderIndexHtml(m: IndexModel): string {
     for (const p of bc.placements) {
       if (p.request) continue;
       if (p.controlId === null) untagged.push(bc);
-      else byControl.set(p.controlId, [...(byControl.get(p.controlId) ?? []), bc]);
+      else {
+        const list = byControl.get(p.controlId);
+        if (list) list.push(bc);
+        else byControl.set(p.controlId, [bc]);
+      }
     }
   }
   const controlAnchor = new Map(m.controls.map((c, i) => [c.id, `control-${i + 1}`]));
@@ -209,26 +222,7 @@ export function renderIndexHtml(m: IndexModel): string {
   const exceptions = readiness ? exceptionsSection(readiness) : '';
   const requests = m.requests.length ? requestsSection(m.requests, m.captures, m.volume) : '';
 
-  const sections = m.controls
-    .map((c) => {
-      const items = byControl.get(c.id) ?? [];
-      return `<section id="${controlAnchor.get(c.id)}">
-<h2>${t(c.id)} — ${t(c.title)}</h2>
-<p>${c.owner ? `Owner: ${t(c.owner)} · ` : ''}Cadence: ${escapeHtml(c.cadence)} · ${items.length} capture${items.length === 1 ? '' : 's'} · folder <code>${escapeHtml(c.folder)}</code></p>
-${c.description ? `<p>${t(c.description)}</p>` : ''}
-${items.map((bc) => evidenceCard(bc, c.id)).join('\n') || '<p class="none">No evidence in this export.</p>'}
-</section>`;
-    })
-    .join('\n');
-
-  const allRows = m.captures
-    .map((bc) => {
-      const c = bc.capture;
-      return `<tr><td><code>${escapeHtml(c.id)}</code></td><td>${escapeHtml(c.capturedAt)}</td><td>${escapeHtml(c.timeZone)} (UTC${escapeHtml(c.utcOffset)})</td><td>${t(c.capturedBy.name)}<br>${t(c.capturedBy.email)}</td><td>${t(c.context.system)}<br>${t(c.context.host)}</td><td>${t(c.context.account)}</td><td>${t(c.context.consoleUser)}</td><td>${t(c.title)}</td><td>${t(c.url)}</td><td>${escapeHtml(c.mode)}</td><td>${c.parts?.length ? c.parts.map((p) => `part ${p.index}: ${p.width}×${p.height}, ${p.bytes} bytes`).join('<br>') : `${c.image.width}×${c.image.height}, ${c.image.bytes} bytes`}</td><td><code>${escapeHtml(c.image.sha256)}</code></td><td>${bc.annotation.controlIds.map((id) => t(id)).join(', ') || '<span class="none">untagged</span>'}</td><td>${t(bc.annotation.note)}</td><td><code>${escapeHtml(c.signingKeyFingerprint)}</code></td></tr>`;
-    })
-    .join('\n');
-
-  return `<!doctype html>
+  yield `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -264,14 +258,38 @@ ${coverage}
 </section>
 ${exceptions}
 ${requests}
-${sections}
-${untagged.length ? `<section id="untagged"><h2>Untagged captures</h2>\n${untagged.map((bc) => evidenceCard(bc, null)).join('\n')}\n</section>` : ''}
+`;
+  for (let ci = 0; ci < m.controls.length; ci++) {
+    const c = m.controls[ci]!;
+    const items = byControl.get(c.id) ?? [];
+    yield `${ci ? '\n' : ''}<section id="${controlAnchor.get(c.id)}">
+<h2>${t(c.id)} — ${t(c.title)}</h2>
+<p>${c.owner ? `Owner: ${t(c.owner)} · ` : ''}Cadence: ${escapeHtml(c.cadence)} · ${items.length} capture${items.length === 1 ? '' : 's'} · folder <code>${escapeHtml(c.folder)}</code></p>
+${c.description ? `<p>${t(c.description)}</p>` : ''}
+`;
+    if (!items.length) yield '<p class="none">No evidence in this export.</p>';
+    for (let i = 0; i < items.length; i++) yield `${i ? '\n' : ''}${evidenceCard(items[i]!, c.id)}`;
+    yield '\n</section>';
+  }
+  yield '\n';
+  if (untagged.length) {
+    yield '<section id="untagged"><h2>Untagged captures</h2>\n';
+    for (let i = 0; i < untagged.length; i++) yield `${i ? '\n' : ''}${evidenceCard(untagged[i]!, null)}`;
+    yield '\n</section>';
+  }
+  yield `
 <section id="all"><h2>Every capture's metadata</h2>
 <p>Also in <a href="index.csv">index.csv</a> (one row per capture and control).</p>
 <table>
 <thead><tr><th>Capture id</th><th>Captured (UTC)</th><th>Time zone</th><th>Captured by</th><th>System</th><th>Account</th><th>Console user</th><th>Title</th><th>URL</th><th>Mode</th><th>Image</th><th>Image SHA-256</th><th>Controls</th><th>Note</th><th>Signing key</th></tr></thead>
 <tbody>
-${allRows}
+`;
+  for (let i = 0; i < m.captures.length; i++) {
+    const bc = m.captures[i]!;
+    const c = bc.capture;
+    yield `${i ? '\n' : ''}<tr><td><code>${escapeHtml(c.id)}</code></td><td>${escapeHtml(c.capturedAt)}</td><td>${escapeHtml(c.timeZone)} (UTC${escapeHtml(c.utcOffset)})</td><td>${t(c.capturedBy.name)}<br>${t(c.capturedBy.email)}</td><td>${t(c.context.system)}<br>${t(c.context.host)}</td><td>${t(c.context.account)}</td><td>${t(c.context.consoleUser)}</td><td>${t(c.title)}</td><td>${t(c.url)}</td><td>${escapeHtml(c.mode)}</td><td>${c.parts?.length ? c.parts.map((p) => `part ${p.index}: ${p.width}×${p.height}, ${p.bytes} bytes`).join('<br>') : `${c.image.width}×${c.image.height}, ${c.image.bytes} bytes`}</td><td><code>${escapeHtml(c.image.sha256)}</code></td><td>${bc.annotation.controlIds.map((id) => t(id)).join(', ') || '<span class="none">untagged</span>'}</td><td>${t(bc.annotation.note)}</td><td><code>${escapeHtml(c.signingKeyFingerprint)}</code></td></tr>`;
+  }
+  yield `
 </tbody>
 </table>
 </section>
