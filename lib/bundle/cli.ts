@@ -95,7 +95,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
   let result: VerifyResult;
   if (info.isDirectory()) {
     try {
-      result = await verifyBag(await FolderBagSource.open(path), { expectKeys, sha256 });
+      result = await verifyBag(await FolderBagSource.open(path), { expectKeys, sha256, collectSidecars: false });
     } catch (err) {
       result = refusal(path, err, expectKeys);
     }
@@ -105,7 +105,15 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     const pool = new BufferPool(ZIP_WINDOW_BYTES);
     const checksummer = workerChecksummer(undefined, pool, file.fd) ?? undefined;
     try {
-      result = await verifyZipBlob(fileByteSource(file, info.size, pool, !!checksummer?.windows), basename(path), { expectKeys, sha256, crc32, checksummer, verifyEs256: checksummer?.verifyEs256 });
+      result = await verifyZipBlob(fileByteSource(file, info.size, pool, !!checksummer?.windows), basename(path), {
+        expectKeys,
+        sha256,
+        crc32,
+        checksummer,
+        verifyEs256: checksummer?.verifyEs256,
+        // The report is all the CLI prints: no parsed sidecar is kept for it.
+        collectSidecars: false,
+      });
     } finally {
       await checksummer?.close();
       await file.close();

@@ -31,19 +31,35 @@ const readWindow = (start, end) => {
   }
   return own.subarray(0, length);
 };
-// checkWindow of zip-read.ts for a window read here (same results; see there).
+// checkWindow of zip-read.ts for a window read here (same results; see there), except that the
+// copies of the window's local headers and kept entries are views of one buffer: one ArrayBuffer
+// crosses to the main thread per window, not one per entry.
 const checkWindow = (bytes, entries) => {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return entries.map((e) => {
+  const results = entries.map((e) => {
     const limit = Math.min(bytes.length, e.at + e.region);
     const fixed = e.at + 30 <= limit && v.getUint32(e.at, true) === ${SIG_LOCAL};
     const start = fixed ? e.at + 30 + v.getUint16(e.at + 26, true) + v.getUint16(e.at + 28, true) : -1;
-    const header = bytes.slice(e.at, fixed ? Math.min(start, limit) : Math.min(e.at + 30, limit));
+    const header = bytes.subarray(e.at, fixed ? Math.min(start, limit) : Math.min(e.at + 30, limit));
     if (!fixed || start + e.size > limit) return { header, start };
     const data = bytes.subarray(start, start + e.size);
     const sums = { crc32: zlib.crc32(data), sha256: createHash('sha256').update(data).digest('hex') };
-    return e.keep ? { header, start, sums, bytes: data.slice() } : { header, start, sums };
+    return e.keep ? { header, start, sums, bytes: data } : { header, start, sums };
   });
+  let total = 0;
+  for (const r of results) total += r.header.length + (r.bytes ? r.bytes.length : 0);
+  const copies = new Uint8Array(total);
+  let at = 0;
+  const copy = (view) => {
+    copies.set(view, at);
+    at += view.length;
+    return copies.subarray(at - view.length, at);
+  };
+  for (const r of results) {
+    r.header = copy(r.header);
+    if (r.bytes) r.bytes = copy(r.bytes);
+  }
+  return results;
 };
 const keys = new Map();
 const check = ({ jwk, signature, data }) => {
