@@ -156,8 +156,15 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
       return false;
     }
   };
-  /** What tells two records of one capture apart: the canonical record without its signature, then the signature. */
-  const recordKey = (unsignedCanonical: string, cap: Sidecar['capture']) => `${unsignedCanonical}\n${canonicalJson(cap.signature)}`;
+  /**
+   * What tells two records of one capture apart: the SHA-256 of the canonical record without its
+   * signature, then the signature (kept until every file is read: a digest, not kilobytes of text per capture).
+   */
+  const recordKey = (unsignedCanonical: string, cap: Sidecar['capture']): string | Promise<string> => {
+    const digest = hash(encoder.encode(`${unsignedCanonical}\n${canonicalJson(cap.signature)}`));
+    if (digest instanceof Promise) digest.catch(() => undefined);
+    return digest;
+  };
   // Each sidecar is parsed as soon as it is read and boiled down to a compact record of what the
   // checks below need (SidecarRecord): a bundle of thousands of captures is checked without holding
   // every parsed sidecar, unless the caller asked for them (`collectSidecars`).
@@ -168,7 +175,7 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
     const parsed = safeJson(text.decode(bytes), sidecarSchema);
     if (!parsed.ok) early.set(path, parsed);
     else {
-      let key = '';
+      let key: string | Promise<string> = '';
       const signature = verifyCapture(parsed.value.capture, parsed.value.signer.publicKeyJwk, (unsigned) => (key = recordKey(unsigned, parsed.value.capture)));
       signature.catch(() => undefined);
       early.set(path, { ok: true, ...sidecarRecord(parsed.value, key, signature, collect) });
@@ -421,7 +428,7 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
       problem(path, 'annotation-mismatch', underUntagged ? 'is filed as untagged but names a control.' : `is filed under a control (${sc.filedUnder ?? 'none'}) the capture is not tagged with.`);
     }
 
-    const canonical = pre.recordKey;
+    const canonical = await pre.recordKey;
     const earlier = byId.get(cap.id);
     if (earlier && earlier.canonical !== canonical) problem(path, 'capture-conflict', `holds a different record for capture ${cap.id} than ${earlier.path}.`);
     if (!earlier) {
@@ -453,8 +460,8 @@ export type CompactSidecar = Pick<Sidecar, 'filedUnder' | 'filedUnderRequest' | 
 /** What verifyBag keeps of one parsed sidecar until every file has been read and hashed. */
 export interface SidecarRecord {
   sidecar: CompactSidecar;
-  /** Identifies the signed record: two sidecars of one capture must agree on it. */
-  recordKey: string;
+  /** Identifies the signed record (a digest of it): two sidecars of one capture must agree on it. */
+  recordKey: string | Promise<string>;
   /** Whether the capture's signature verifies (under way). */
   signature: Promise<boolean>;
   /** The id of an annotation event of another capture in the history, if any. */
@@ -466,7 +473,7 @@ export interface SidecarRecord {
 }
 
 /** The compact record of a parsed sidecar: the annotation checks done at once, the rest kept small. */
-export function sidecarRecord(sc: Sidecar, recordKey: string, signature: Promise<boolean>, keepFull: boolean): SidecarRecord {
+export function sidecarRecord(sc: Sidecar, recordKey: string | Promise<string>, signature: Promise<boolean>, keepFull: boolean): SidecarRecord {
   const cap = sc.capture;
   const folded = foldAnnotations(cap.id, sc.annotationHistory);
   const compact: CompactSidecar = {

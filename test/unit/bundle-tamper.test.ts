@@ -188,6 +188,25 @@ describe('tampering', () => {
     expect(r.problems).toEqual(expect.arrayContaining([expect.objectContaining({ file: json.slice(top.length), code: 'unexpected-key' })]));
   });
 
+  it('one copy of a capture filed under two controls holding another record, validly signed by another key', async () => {
+    const files = copy();
+    const copies = [...files.keys()].filter((k) => /^data\/controls\/(CC6\.2|AC-01)\/.*\.json$/.test(k.slice(top.length))).sort();
+    expect(copies).toHaveLength(2);
+    const [first, second] = copies as [string, string];
+    const sidecar = JSON.parse(text(files.get(second)!));
+    expect(JSON.parse(text(files.get(first)!)).capture.id).toBe(sidecar.capture.id);
+    const fake = await generateSigningKey();
+    const { signature: _s, ...record } = sidecar.capture;
+    Object.assign(record, { title: 'Another title', signingKeyFingerprint: fake.fingerprint });
+    sidecar.capture = { ...record, signature: { alg: 'ES256', keyFingerprint: fake.fingerprint, value: await signBytes(fake.privateKey, bytes(canonicalJson(record))) } };
+    sidecar.signer = { ...sidecar.signer, fingerprint: fake.fingerprint, publicKeyJwk: fake.publicJwk };
+    files.set(second, bytes(JSON.stringify(sidecar)));
+    const r = await verify(files);
+    expect(r.problems).toEqual(expect.arrayContaining([expect.objectContaining({ file: second.slice(top.length), code: 'capture-conflict', message: expect.stringContaining(first.slice(top.length)) })]));
+    // Its own signature verifies: the conflict is what gives it away (besides the manifest).
+    expect(r.problems.filter((p) => p.file === second.slice(top.length)).map((p) => p.code).sort()).toEqual(['capture-conflict', 'hash-mismatch']);
+  });
+
   it('an edited bag-info.txt', async () => {
     const files = copy();
     files.set(`${top}bag-info.txt`, bytes(text(files.get(`${top}bag-info.txt`)!).replace(/Audit-Period-End: .*/, 'Audit-Period-End: 2026-12-31')));
