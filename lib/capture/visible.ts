@@ -10,7 +10,7 @@ import { ExhibitError } from '../errors';
 import { getInstallation } from '../installation';
 import type { CaptureMode, Capturer, CaptureSummary, RegionRect } from '../schema';
 import { summarize } from '../library';
-import { tableFiles } from '../tables/csv';
+import { tableFiles, type TableFile } from '../tables/csv';
 import { prepareTableScope } from '../tables/scope';
 import { localTimeZone } from '../time';
 import { renderBanner } from './banner';
@@ -130,6 +130,7 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
   let shot: TargetShot | undefined;
   let fullPageMarks: PageMarksInImage | undefined;
   let wholePage: PageFacts | null = null;
+  let visibleTables: Promise<TableFile[]> | undefined;
   try {
     // Everything that decides what the pixels show happens in one section right around the
     // browser's capture call: a burst may wait here, and the tab may close or navigate meanwhile.
@@ -172,7 +173,11 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
         return clock.timeSync('base64 decode', () => dataUrlToBytes(dataUrl));
       };
       if (!target && request.mode === 'visible') {
-        // The page is read while the browser takes its picture: same moment, one wait less.
+        // The page is read, and its tables' CSVs written, while the browser takes its picture: same moment, fewer waits.
+        if (!request.redact) {
+          visibleTables = pageFacts.then((p) => clock.time('table CSVs', tableFiles(factsFor(tab.url ?? '', p)?.tables ?? [])));
+          visibleTables.catch(() => undefined);
+        }
         const [page, viewportPng] = await Promise.all([pageFacts, captureViewport()]);
         if (page?.contentType === 'application/pdf') throw new ExhibitError('page-not-capturable', PDF_REFUSAL);
         return { png: viewportPng, capturedAt: at, snapshot: page, fullPage: undefined };
@@ -250,7 +255,7 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
       : {}),
     context: facts?.context ?? detectContext(url),
     // Element and region captures keep the rows inside their area; redacted ones get their tables once the boxes are final.
-    tables: request.redact ? [] : await clock.time('table CSVs', tableFiles(shot ? shot.tables : (facts?.tables ?? []))),
+    tables: request.redact ? [] : await (visibleTables ?? clock.time('table CSVs', tableFiles(shot ? shot.tables : (facts?.tables ?? [])))),
   };
   if (request.redact) {
     const marks = shot ?? fullPageMarks;
