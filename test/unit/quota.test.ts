@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CaptureQuota } from '@/lib/capture/quota';
+import { CaptureQuota, SerialQueue } from '@/lib/capture/quota';
 
 /** A virtual clock and a fake browser quota: a fixed one-second window opened by the first call, two calls per window. */
 function harness() {
@@ -51,5 +51,29 @@ describe('CaptureQuota', () => {
     const h = harness();
     await expect(h.quota.run(async () => Promise.reject(new Error('Cannot access contents of the page')))).rejects.toThrow(/Cannot access/);
     await expect(h.quota.run(h.browserCapture)).resolves.toBe('png');
+  });
+});
+
+describe('SerialQueue', () => {
+  it('runs tasks one at a time in order, a failure does not block the next, and says when it is idle', async () => {
+    const queue = new SerialQueue();
+    expect(queue.idle).toBe(true);
+    const order: string[] = [];
+    let release!: () => void;
+    const first = queue.run(() => new Promise<void>((r) => (release = r)).then(() => void order.push('first')));
+    const failing = queue.run(async () => {
+      order.push('failing');
+      throw new Error('no');
+    });
+    const third = queue.run(async () => void order.push('third'));
+    expect(queue.idle).toBe(false);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(order).toEqual([]);
+    release();
+    await first;
+    await expect(failing).rejects.toThrow('no');
+    await third;
+    expect(order).toEqual(['first', 'failing', 'third']);
+    expect(queue.idle).toBe(true);
   });
 });
