@@ -31,7 +31,8 @@ scope.onmessage = async (event) => {
   try {
     if ('window' in request) {
       const results = await checkWindow(new Uint8Array(await request.window.arrayBuffer()), request.entries, crc32, async (b) => toHex(await crypto.subtle.digest('SHA-256', b as Uint8Array<ArrayBuffer>)));
-      const transfer = results.flatMap((r) => [r.header.buffer as ArrayBuffer, ...(r.bytes ? [r.bytes.buffer as ArrayBuffer] : [])]);
+      // (Views of one buffer: it is listed once.)
+      const transfer = [...new Set(results.flatMap((r) => [r.header.buffer as ArrayBuffer, ...(r.bytes ? [r.bytes.buffer as ArrayBuffer] : [])]))];
       scope.postMessage({ id, results }, transfer);
       return;
     }

@@ -31,9 +31,9 @@ const readWindow = (start, end) => {
   }
   return own.subarray(0, length);
 };
-// checkWindow of zip-read.ts for a window read here (same results; see there), except that the
-// copies of the window's local headers and kept entries are views of one buffer: one ArrayBuffer
-// crosses to the main thread per window, not one per entry.
+// checkWindow of zip-read.ts for a window read here (same results; see there): the copies of the
+// window's local headers and kept entries are views of one buffer, so one ArrayBuffer crosses to
+// the main thread per window, not one per entry.
 const checkWindow = (bytes, entries) => {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const results = entries.map((e) => {

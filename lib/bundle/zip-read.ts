@@ -124,7 +124,8 @@ export type WindowResult = { header: Uint8Array; start: number; sums?: { crc32: 
 /**
  * The bulk of reading back a window of stored entries, wherever its bytes are: each entry's local
  * header is copied out (the reader checks it against the directory) and its data checksummed;
- * entries to keep come back as copies.
+ * entries to keep come back as copies. The copies are views of one new buffer (a worker hands
+ * back one ArrayBuffer per window, not one per entry); none overlaps another.
  */
 export async function checkWindow(
   bytes: Uint8Array,
@@ -133,18 +134,31 @@ export async function checkWindow(
   hash: (data: Uint8Array) => string | Promise<string>,
 ): Promise<WindowResult[]> {
   const out: WindowResult[] = [];
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (const e of entries) {
     const limit = Math.min(bytes.length, e.at + e.region);
-    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const fixed = e.at + 30 <= limit && v.getUint32(e.at, true) === SIG_LOCAL;
     const start = fixed ? e.at + 30 + v.getUint16(e.at + 26, true) + v.getUint16(e.at + 28, true) : -1;
-    const header = bytes.slice(e.at, fixed ? Math.min(start, limit) : Math.min(e.at + 30, limit));
+    const header = bytes.subarray(e.at, fixed ? Math.min(start, limit) : Math.min(e.at + 30, limit));
     if (!fixed || start + e.size > limit) {
       out.push({ header, start });
       continue;
     }
     const data = bytes.subarray(start, start + e.size);
-    out.push({ header, start, sums: { crc32: crc(data), sha256: await hash(data) }, ...(e.keep ? { bytes: data.slice() } : {}) });
+    out.push({ header, start, sums: { crc32: crc(data), sha256: await hash(data) }, ...(e.keep ? { bytes: data } : {}) });
+  }
+  let total = 0;
+  for (const r of out) total += r.header.length + (r.bytes?.length ?? 0);
+  const copies = new Uint8Array(total);
+  let at = 0;
+  const copy = (view: Uint8Array) => {
+    copies.set(view, at);
+    at += view.length;
+    return copies.subarray(at - view.length, at);
+  };
+  for (const r of out) {
+    r.header = copy(r.header);
+    if (r.bytes) r.bytes = copy(r.bytes);
   }
   return out;
 }
