@@ -45,7 +45,7 @@ export const libraryFilterCase: BenchCase = async (ctx) => {
       samples: ours.samples,
       baseline: base.samples,
       baselineName: 'control index, then period and system in JS',
-      notes: `the same filter in stages (medians): ${stageText} (reading the matches' summary rows, lib/capture-summaries.ts)`,
+      notes: `the same filter in stages (medians): ${stageText} (period: the period's bounds; rows: the matches' summary rows in one index read, what listCaptures does; ids then byId: the grid's two steps, matching ids from indexes, then a page of summary rows by id, one request each)`,
       target: { absoluteAtMost: 20 },
     }),
   ];

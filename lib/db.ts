@@ -1,10 +1,10 @@
 // The extension's IndexedDB. The background service worker is its only writer; pages read it.
 import Dexie, { type EntityTable, type Table, type Transaction } from 'dexie';
-import { captureSummariesMiddleware, fillCaptureSummaries } from './capture-summaries';
+import { captureSummariesMiddleware, fillCaptureSummaries, type CaptureSummaryRow } from './capture-summaries';
 import { tagMonthsMiddleware, type TagMonthRow } from './periods/tag-months';
 import { syncQueueMiddleware, type SyncObjectRow, type SyncQuarantineRow, type SyncQueueRow } from './sync/queue';
 import type { SyncStateRow } from './sync/state';
-import type { AnnotationEvent, AnnotationState, CaptureSummary, CustomControl, Period, PublicKeyJwk, ReadinessEvent, RequestRecord, SignedCapture } from './schema';
+import type { AnnotationEvent, AnnotationState, CustomControl, Period, PublicKeyJwk, ReadinessEvent, RequestRecord, SignedCapture } from './schema';
 
 export interface BlobRow {
   captureId: string;
@@ -70,7 +70,7 @@ export class ExhibitDB extends Dexie {
   annotationState!: EntityTable<AnnotationState, 'captureId'>;
   tags!: Table<TagRow, [string, string, string]>;
   /** What the library shows of each capture, kept in step with `captures` and `annotationState` by a middleware (lib/capture-summaries.ts). */
-  captureSummaries!: EntityTable<CaptureSummary, 'id'>;
+  captureSummaries!: EntityTable<CaptureSummaryRow, 'id'>;
   /** Capture times per (control, UTC month), kept in step with `tags` by a middleware (lib/periods/tag-months.ts). */
   tagMonths!: Table<TagMonthRow, [string, string]>;
   controls!: EntityTable<CustomControl, 'id'>;
@@ -115,8 +115,9 @@ export class ExhibitDB extends Dexie {
       .stores({ tags: '[controlId+capturedAt+captureId], captureId, [controlId+system+capturedAt+captureId], [controlId+host+capturedAt+captureId]' })
       .upgrade(fillTagContext);
     // v3: one compact row per capture with what the library shows of it, so a page of results
-    // reads these instead of the signed records. Existing captures get theirs.
-    this.version(3).stores({ captureSummaries: 'id, capturedAt' }).upgrade(fillCaptureSummaries);
+    // reads these instead of the signed records, and period + control + system is one range read
+    // of them (multi-entry [control, system or host, time]). Existing captures get theirs.
+    this.version(3).stores({ captureSummaries: 'id, capturedAt, *controlKeys' }).upgrade(fillCaptureSummaries);
     this.use(tagMonthsMiddleware);
     this.use(syncQueueMiddleware);
     this.use(captureSummariesMiddleware);

@@ -6,6 +6,7 @@ import Dexie from 'dexie';
 import { compareEvents } from './annotations';
 import { IMAGE_NAME, THUMBNAIL_NAME } from './capture/store';
 import { sha256Hex, verifyRecordSignature } from './capture/signing';
+import { summaryOf } from './capture-summaries';
 import type { ExhibitDB } from './db';
 import { ExhibitError } from './errors';
 import { getInstallation } from './installation';
@@ -82,14 +83,8 @@ export async function matchingIdsByIndex(db: ExhibitDB, filter: LibraryFilter): 
   // Each list is in index order: capture time, then id, ascending.
   const lists: string[][] = [];
   if (filter.controlId && filter.system) {
-    // Tag rows carry their capture's system and host: two range reads of a few rows each, merged.
-    const c = filter.controlId;
-    const s = filter.system;
-    const [bySystem, byHost] = await Promise.all([
-      db.tags.where('[controlId+system+capturedAt+captureId]').between([c, s, from, Dexie.minKey], [c, s, to, Dexie.minKey]).primaryKeys(),
-      db.tags.where('[controlId+host+capturedAt+captureId]').between([c, s, from, Dexie.minKey], [c, s, to, Dexie.minKey]).primaryKeys(),
-    ]);
-    lists.push(unionInTimeOrder(bySystem, byHost));
+    // One range of the summary rows' [control, system or host, time] index, in (time, id) order.
+    lists.push((await controlSystemRange(db, filter.controlId, filter.system, from, to).primaryKeys()) as string[]);
   } else if (filter.controlId) {
     const keys = await db.tags.where('[controlId+capturedAt+captureId]').between([filter.controlId, from, Dexie.minKey], [filter.controlId, to, Dexie.minKey]).primaryKeys();
     lists.push(keys.map((k) => k[2]));
@@ -119,35 +114,36 @@ export async function matchingIdsByIndex(db: ExhibitDB, filter: LibraryFilter): 
   return ids.reverse();
 }
 
+/** The summary rows of captures tagged `controlId` whose system or host is `system`, taken in [from, to): (time, id) order. */
+function controlSystemRange(db: ExhibitDB, controlId: string, system: string, from: string, to: string) {
+  return db.captureSummaries.where('controlKeys').between([controlId, system, from], [controlId, system, to], true, false);
+}
+
 /**
- * Capture ids of two lists of tag keys ([controlId, capturedAt, captureId]), each in (time, id)
- * order, merged in that order; a capture in both (its system is its host) once.
+ * Every match's summary, newest first (ties: higher id first), when one index read decides:
+ * period + control + system, read as the matches' rows in one request (by id it would be one
+ * request per match). Null for other filters.
  */
-export function unionInTimeOrder(a: readonly (readonly [string, string, string])[], b: readonly (readonly [string, string, string])[]): string[] {
-  const out: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const x = a[i];
-    const y = b[j];
-    if (!y || (x && (x[1] < y[1] || (x[1] === y[1] && x[2] < y[2])))) {
-      out.push(x![2]);
-      i++;
-    } else if (!x || x[1] > y[1] || x[2] > y[2]) {
-      out.push(y[2]);
-      j++;
-    } else {
-      out.push(x[2]);
-      i++;
-      j++;
-    }
+export async function summariesByIndex(db: ExhibitDB, filter: LibraryFilter): Promise<CaptureSummary[] | null> {
+  if (!filter.controlId || !filter.system) return null;
+  const { from, to } = await resolveRange(db, filter);
+  const rows = await controlSystemRange(db, filter.controlId, filter.system, from, to).toArray();
+  const text = filter.text?.trim().toLowerCase();
+  const email = filter.capturedBy?.trim().toLowerCase();
+  const out: CaptureSummary[] = [];
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const s = summaryOf(rows[i]!);
+    if (filter.untagged || (email && s.capturedBy.email !== email) || (text && !matchesText(s, text))) continue;
+    out.push(s);
   }
   return out;
 }
 
+const matchesText = (s: CaptureSummary, lowerText: string) => `${s.title}\n${s.url}\n${s.note}`.toLowerCase().includes(lowerText);
+
 /** Summaries of `ids`, in that order, from their summary rows (lib/capture-summaries.ts); ids deleted meanwhile are left out. */
 export async function summariesOf(db: ExhibitDB, ids: readonly string[]): Promise<CaptureSummary[]> {
-  return (await db.captureSummaries.bulkGet([...ids])).filter((s): s is CaptureSummary => !!s);
+  return (await db.captureSummaries.bulkGet([...ids])).flatMap((row) => (row ? [summaryOf(row)] : []));
 }
 
 /** The thumbnails of `ids`, by capture id, in one bulk read (the blobs, not their bytes). */
@@ -157,14 +153,16 @@ export async function thumbnailsOf(db: ExhibitDB, ids: readonly string[]): Promi
 }
 
 export async function listCaptures(db: ExhibitDB, filter: CaptureFilter): Promise<{ total: number; items: CaptureSummary[] }> {
-  // Indexes alone decide most filters: only the requested page of summary rows is read.
+  const all = await summariesByIndex(db, filter);
+  if (all) return { total: all.length, items: all.slice(filter.offset, filter.offset + filter.limit) };
+  // Indexes alone decide most other filters: only the requested page of summary rows is read.
   const indexed = await matchingIdsByIndex(db, filter);
   if (indexed) return { total: indexed.length, items: await summariesOf(db, indexed.slice(filter.offset, filter.offset + filter.limit)) };
   // The rest (free text, a system name that is also a host) is decided on the summary rows, which
   // hold every field a filter looks at.
   const { from, to } = await resolveRange(db, filter);
   const ids = await candidateIds(db, filter, from, to);
-  const rows = ids ? await summariesOf(db, ids) : await db.captureSummaries.where('capturedAt').between(from, to).toArray();
+  const rows = ids ? await summariesOf(db, ids) : (await db.captureSummaries.where('capturedAt').between(from, to).toArray()).map(summaryOf);
   const text = filter.text?.trim().toLowerCase();
   const system = filter.system;
   const email = filter.capturedBy?.trim().toLowerCase();
@@ -174,7 +172,7 @@ export async function listCaptures(db: ExhibitDB, filter: CaptureFilter): Promis
     if (email && s.capturedBy.email !== email) return false;
     if (filter.controlId && !s.controlIds.includes(filter.controlId)) return false;
     if (filter.untagged && s.controlIds.length > 0) return false;
-    if (text && !`${s.title}\n${s.url}\n${s.note}`.toLowerCase().includes(text)) return false;
+    if (text && !matchesText(s, text)) return false;
     return true;
   });
   matches.sort((a, b) => (a.capturedAt < b.capturedAt ? 1 : a.capturedAt > b.capturedAt ? -1 : a.id < b.id ? 1 : -1));

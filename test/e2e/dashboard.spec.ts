@@ -526,13 +526,16 @@ test('the library stays responsive with 100,000 captures: counts them, and scrol
       });
     const base = await read<Record<string, any>>('captures', realId);
     const thumbnail = await read<Record<string, any>>('blobs', [realId, 'thumbnail.jpg']);
+    // The library shows each capture's summary row (lib/capture-summaries.ts): Dexie's middleware
+    // writes it beside every capture; written straight into IndexedDB here, so written here too.
+    const summary = await read<Record<string, any>>('captureSummaries', realId);
     const ULID = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
     const systems = ['Okta', 'AWS', 'GitHub', 'Google Workspace', 'Azure'];
     const people = ['ada@acme.example', 'ben@acme.example', 'cy@acme.example'];
     const start = Date.parse('2025-01-01T00:00:00Z');
     for (let batch = 0; batch < N; batch += 10_000) {
       await new Promise<void>((resolve, reject) => {
-        const tx = db.transaction(['captures', 'annotationState', 'tags', 'blobs'], 'readwrite');
+        const tx = db.transaction(['captures', 'annotationState', 'captureSummaries', 'tags', 'blobs'], 'readwrite');
         for (let i = batch; i < Math.min(N, batch + 10_000); i++) {
           const at = new Date(start + i * 300_000).toISOString();
           let n = i;
@@ -547,6 +550,7 @@ test('the library stays responsive with 100,000 captures: counts them, and scrol
           tx.objectStore('captures').put({ ...base, id, capturedAt: at, title: `${system} users, page ${i}`, context: { system, host }, capturedBy: { ...base.capturedBy, email: people[i % 3] } });
           const controlIds = i % 7 === 0 ? ['CC6.2'] : [];
           tx.objectStore('annotationState').put({ captureId: id, controlIds, note: '', updatedAt: null, updatedBy: null });
+          tx.objectStore('captureSummaries').put({ ...summary, id, capturedAt: at, title: `${system} users, page ${i}`, system, host, capturedBy: { ...base.capturedBy, email: people[i % 3] }, controlIds, note: '' });
           for (const controlId of controlIds) tx.objectStore('tags').put({ controlId, capturedAt: at, captureId: id, system, host });
           if (i % 50 === 0) tx.objectStore('blobs').put({ ...thumbnail, captureId: id });
         }

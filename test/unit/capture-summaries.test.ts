@@ -12,13 +12,14 @@ import { saveCaptures } from '@/lib/capture/store';
 import { ExhibitDB } from '@/lib/db';
 import { handleMessage } from '@/lib/handlers';
 import { getInstallation, resetInstallationCache } from '@/lib/installation';
+import { summaryRow } from '@/lib/capture-summaries';
 import { listCaptures, summariesOf } from '@/lib/library';
 import type { AnnotationEvent, AnnotationState, CaptureSummary, SignedCapture } from '@/lib/schema';
 import { runSync } from '@/lib/sync/engine';
 import { syncTargetSchema } from '@/lib/schema';
 import { exportZips, retag, seedLibrary } from './bundle-support';
 import { ada, seedCapture } from './coverage-fixtures';
-import { scanSummaries, summaryRows } from './summary-scan';
+import { scanSummaries, storedAndExpected, summaryRows } from './summary-scan';
 import { startRgw, type RgwServer } from '../support/rgw';
 import { makeCapture, makeInstallation, seedCaptures, tag } from '../support/sync-fixtures';
 
@@ -43,10 +44,23 @@ beforeEach(async () => {
 async function expectRowsMatchScan(target: ExhibitDB = db): Promise<CaptureSummary[]> {
   const rows = await summaryRows(target);
   expect(rows).toEqual(await scanSummaries(target));
+  const { stored, expected } = await storedAndExpected(target);
+  expect(stored).toEqual(expected);
   return rows;
 }
 
 const ask = (msg: unknown) => handleMessage(msg, { db });
+
+describe('summary row index keys', () => {
+  const base = { system: 'Okta', host: 'acme.okta.com', capturedAt: '2026-03-01T10:00:00.000Z' } as CaptureSummary;
+  it.each([
+    [{ controlIds: [] }, []],
+    [{ controlIds: ['CC6.1', 'CC6.2'], host: 'Okta' }, [['CC6.1', 'Okta', base.capturedAt], ['CC6.2', 'Okta', base.capturedAt]]],
+    [{ controlIds: ['CC6.1'] }, [['CC6.1', 'Okta', base.capturedAt], ['CC6.1', 'acme.okta.com', base.capturedAt]]],
+  ])('%j gives [control, system or host, time] keys %j', (change, keys) => {
+    expect(summaryRow({ ...base, ...change } as CaptureSummary).controlKeys).toEqual(keys);
+  });
+});
 
 describe('summary rows follow every writer', () => {
   it('capture, then tag, untag and note through the annotate handler', async () => {

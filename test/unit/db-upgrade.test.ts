@@ -11,7 +11,7 @@ import { listCaptures, matchingIdsByIndex } from '@/lib/library';
 import { rebuildTagMonths } from '@/lib/periods/tag-months';
 import type { SignedCapture } from '@/lib/schema';
 import { seedCapture } from './coverage-fixtures';
-import { scanSummaries, summaryRows } from './summary-scan';
+import { scanSummaries, storedAndExpected, summaryRows } from './summary-scan';
 
 // Version 1's schema, as lib/db.ts declared it before the upgrade.
 const V1 = {
@@ -127,6 +127,8 @@ describe('database upgrade from version 2', () => {
     const summaries = await summaryRows(db);
     expect(summaries).toHaveLength(4_503);
     expect(summaries).toEqual(expected);
+    const stored = await storedAndExpected(db);
+    expect(stored.stored).toEqual(stored.expected);
     expect(summaries.find((s) => s.id === github.id)).toMatchObject({ title: 'Branch protection', controlIds: ['CC8.1'], note: 'main is protected', system: 'github.com' });
     // The library reads them: free text over titles and notes, and a page of a control's captures.
     expect((await listCaptures(db, { text: 'PROTECTED', offset: 0, limit: 10 })).items.map((s) => s.id)).toEqual([github.id]);
@@ -135,5 +137,5 @@ describe('database upgrade from version 2', () => {
     expect(noted.total).toBe(1_500);
     expect(noted.items).toEqual(expected.filter((s) => s.note.startsWith('clone note')).sort(newestFirst).slice(0, 5));
     db.close();
-  });
+  }, 60_000);
 });
