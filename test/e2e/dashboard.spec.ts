@@ -526,8 +526,8 @@ test('the library stays responsive with 100,000 captures: counts them, and scrol
       });
     const base = await read<Record<string, any>>('captures', realId);
     const thumbnail = await read<Record<string, any>>('blobs', [realId, 'thumbnail.jpg']);
-    // The library shows each capture's summary row (lib/capture-summaries.ts): Dexie's middleware
-    // writes it beside every capture; written straight into IndexedDB here, so written here too.
+    // The library shows each capture's summary row (lib/capture-summaries.ts, with its index keys):
+    // Dexie's middleware writes it beside every capture; written straight into IndexedDB here, so here too.
     const summary = await read<Record<string, any>>('captureSummaries', realId);
     const ULID = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
     const systems = ['Okta', 'AWS', 'GitHub', 'Google Workspace', 'Azure'];
@@ -550,7 +550,8 @@ test('the library stays responsive with 100,000 captures: counts them, and scrol
           tx.objectStore('captures').put({ ...base, id, capturedAt: at, title: `${system} users, page ${i}`, context: { system, host }, capturedBy: { ...base.capturedBy, email: people[i % 3] } });
           const controlIds = i % 7 === 0 ? ['CC6.2'] : [];
           tx.objectStore('annotationState').put({ captureId: id, controlIds, note: '', updatedAt: null, updatedBy: null });
-          tx.objectStore('captureSummaries').put({ ...summary, id, capturedAt: at, title: `${system} users, page ${i}`, system, host, capturedBy: { ...base.capturedBy, email: people[i % 3] }, controlIds, note: '' });
+          const controlKeys = controlIds.flatMap((c) => [[c, system, at], [c, host, at]]);
+          tx.objectStore('captureSummaries').put({ ...summary, id, capturedAt: at, title: `${system} users, page ${i}`, system, host, capturedBy: { ...base.capturedBy, email: people[i % 3] }, controlIds, note: '', controlKeys });
           for (const controlId of controlIds) tx.objectStore('tags').put({ controlId, capturedAt: at, captureId: id, system, host });
           if (i % 50 === 0) tx.objectStore('blobs').put({ ...thumbnail, captureId: id });
         }
