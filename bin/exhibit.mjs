@@ -90,13 +90,15 @@ function load(file) {
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
   const fresh = !cachedData || script.cachedDataRejected;
   debug(fresh ? 'compiled the prebuilt CLI' : 'compiled code of the prebuilt CLI from its V8 cache');
+  // The code of the module's top level only (written once the run is over): a cache that also held
+  // every function a verification compiled cost V8's background threads more than it saved (measured).
+  const compiled = fresh ? script.createCachedData() : null;
   return {
     ...module.exports,
-    // Made after the run, so that it holds the functions the run compiled, not only the top level.
-    saveCodeCache: fresh
+    saveCodeCache: compiled
       ? () => {
           const tmp = join(cache, `.${process.pid}.v8tmp`);
-          writeFileSync(tmp, script.createCachedData());
+          writeFileSync(tmp, compiled);
           renameSync(tmp, codeCache);
           debug(`saved the compiled code of the CLI to ${codeCache}`);
         }
