@@ -147,7 +147,7 @@ const coreHandlers = {
   },
 
   async diagnostics() {
-    return { captureQuota: { ...captureQuota.stats }, captureTimings: recentCaptureTimings() };
+    return { captureQuota: { ...captureQuota.stats, marginMs: captureQuota.currentMarginMs }, captureTimings: recentCaptureTimings() };
   },
 
   async 'captures.list'(req, { db }) {

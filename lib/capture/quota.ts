@@ -21,8 +21,17 @@ export class SerialQueue {
   }
 }
 
+/** The most the margin grows to after refusals (a tenth of the window). */
+const MAX_MARGIN_MS = 100;
+
 export class CaptureQuota {
   private calls: number[] = [];
+  /**
+   * The margin in force: it starts at `marginMs`, grows after each refusal (on a loaded machine a
+   * call can reach the browser tens of milliseconds after our clock read it) and shrinks back by a
+   * millisecond with every call the browser accepts.
+   */
+  private margin: number;
   private readonly queue = new SerialQueue();
   /** Counters for diagnostics: browser calls made, and how many the browser refused for quota. */
   readonly stats = { calls: 0, quotaErrors: 0 };
@@ -35,7 +44,14 @@ export class CaptureQuota {
     private readonly marginMs = 25,
     private readonly now: () => number = () => Date.now(),
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-  ) {}
+  ) {
+    this.margin = marginMs;
+  }
+
+  /** The margin now added to the window, in milliseconds (for diagnostics and tests). */
+  get currentMarginMs(): number {
+    return this.margin;
+  }
 
   /** Runs `call` when the quota allows; a quota error is retried with backoff, never surfaced early. */
   run<T>(call: () => Promise<T>, maxQuotaRetries = 6): Promise<T> {
@@ -48,10 +64,15 @@ export class CaptureQuota {
       this.calls.push(this.now());
       this.stats.calls++;
       try {
-        return await call();
+        const result = await call();
+        this.margin = Math.max(this.marginMs, this.margin - 1);
+        return result;
       } catch (err) {
         const quota = QUOTA_ERROR.test(String((err as Error)?.message ?? err));
-        if (quota) this.stats.quotaErrors++;
+        if (quota) {
+          this.stats.quotaErrors++;
+          this.margin = Math.min(MAX_MARGIN_MS, this.margin * 2);
+        }
         if (!quota || attempt >= retriesLeft) throw err;
         await this.sleep(Math.min(2000, 250 * 2 ** attempt));
       }
@@ -61,9 +82,9 @@ export class CaptureQuota {
   private async waitForSlot(): Promise<void> {
     for (;;) {
       const t = this.now();
-      this.calls = this.calls.filter((c) => t - c < this.windowMs + this.marginMs);
+      this.calls = this.calls.filter((c) => t - c < this.windowMs + this.margin);
       if (this.calls.length < this.perWindow) return;
-      await this.sleep(this.calls[0]! + this.windowMs + this.marginMs - t);
+      await this.sleep(this.calls[0]! + this.windowMs + this.margin - t);
     }
   }
 }

@@ -54,6 +54,35 @@ describe('CaptureQuota', () => {
   });
 });
 
+describe('CaptureQuota on a loaded machine', () => {
+  it('widens its margin after a refusal, so calls that reach the browser late stop being refused', async () => {
+    // The browser sees each call `lag` ms after our clock read it: 0 for the second of a pair, 70
+    // for the first (a busy moment), more than the 25 ms margin the quota starts with.
+    let now = 0;
+    const seen: number[] = [];
+    let refused = 0;
+    let n = 0;
+    const browserCapture = async () => {
+      const at = now + (n++ % 2 === 0 ? 70 : 0);
+      if (seen.filter((t) => at - t < 1000).length >= 2) {
+        refused++;
+        throw new Error('This request exceeds the MAX_CAPTURE_VISIBLE_TAB_CALLS_PER_SECOND quota.');
+      }
+      seen.push(at);
+      return 'png';
+    };
+    const quota = new CaptureQuota(2, 1000, 25, () => now, async (ms) => {
+      now += ms;
+    });
+    const results = await Promise.all(Array.from({ length: 20 }, () => quota.run(browserCapture)));
+    expect(results).toEqual(Array(20).fill('png'));
+    // A fixed 25 ms margin is refused in every second after the first; the widened one once or twice.
+    expect(refused).toBeLessThanOrEqual(2);
+    expect(quota.currentMarginMs).toBeGreaterThan(25);
+    expect(quota.currentMarginMs).toBeLessThanOrEqual(100);
+  });
+});
+
 describe('SerialQueue', () => {
   it('runs tasks one at a time in order, a failure does not block the next, and says when it is idle', async () => {
     const queue = new SerialQueue();
