@@ -2,9 +2,9 @@
 // bulk: the count comes from the capture-time index and each chunk of rows is a cursor skip into
 // it. Other filters get their matching ids from indexes alone (lib/library.ts), once per filter and
 // per change of the database. Either way the grid then loads the summaries and thumbnails of the
-// rows on screen only. Free text has no index: it goes through listCaptures, which reads the records.
+// rows on screen only. Free text has no index: it goes through listCaptures, which scans summary rows.
 import type { ExhibitDB } from '@/lib/db';
-import { listCaptures, matchingIdsByIndex, MAX_TIME, MIN_TIME, resolveRange, summariesOf, thumbnailsOf, type LibraryFilter } from '@/lib/library';
+import { listCaptures, matchingIdsByIndex, MAX_TIME, MIN_TIME, resolveRange, summariesByIndex, summariesOf, thumbnailsOf, type LibraryFilter } from '@/lib/library';
 import type { CaptureSummary } from '@/lib/schema';
 
 export type { LibraryFilter } from '@/lib/library';
@@ -20,6 +20,9 @@ export async function findMatches(db: ExhibitDB, filter: LibraryFilter): Promise
     const { from, to } = await resolveRange(db, filter);
     return { kind: 'range', from, to, total: null };
   }
+  // Control + system: every match's summary row in one index read (cheaper than ids, then rows by id).
+  const rows = await summariesByIndex(db, filter);
+  if (rows) return { kind: 'ids', ids: rows.map((c) => c.id), items: rows, total: rows.length };
   const ids = await matchingIdsByIndex(db, filter);
   if (ids) return { kind: 'ids', ids, items: null, total: ids.length };
   const all = await listCaptures(db, { ...filter, offset: 0, limit: Number.MAX_SAFE_INTEGER });
