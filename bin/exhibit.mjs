@@ -128,6 +128,9 @@ async function build() {
     target: 'node20',
     minify: true,
     plugins: [englishOnly],
+    // node-checksums.ts finds its threads' file (node-checksum-worker.cjs) beside itself: in the
+    // bundle, beside the entry in lib/bundle, not in the cache folder the bundle runs from.
+    define: { 'import.meta.url': JSON.stringify(pathToFileURL(entry).href) },
     write: false,
     metafile: true,
     outfile: join(cache, 'cli.cjs'),

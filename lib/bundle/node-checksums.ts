@@ -6,92 +6,14 @@
 // in by transfer and go back to a BufferPool to be read into again: fresh 8 MB buffers for every
 // window cost a page fault per 4 KB and garbage collection, more than the hashing of small bundles.
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 import type { VerifyOptions } from './verify';
 import { ZIP_WINDOW_BYTES, type RangeChecksummer, type WindowResult } from './zip-read';
 
-const SIG_LOCAL = 0x04034b50;
-const WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHash, createPublicKey, verify } = require('node:crypto');
-const { readSync } = require('node:fs');
-const zlib = require('node:zlib');
-// Windows of the archive are read here, from the file the main thread opened (worker threads share
-// its descriptors), into one buffer kept for the thread's life: no window is ever copied or moved
-// between threads, and no fresh 8 MB buffer is made per window.
-let own = new Uint8Array(0);
-const readWindow = (start, end) => {
-  const length = end - start;
-  if (own.length < length) own = new Uint8Array(Math.max(length, ${ZIP_WINDOW_BYTES}));
-  for (let done = 0; done < length; ) {
-    const n = readSync(workerData.fd, own, done, length - done, start + done);
-    if (n === 0) throw new Error('The archive ended while it was being read (was it changed meanwhile?).');
-    done += n;
-  }
-  return own.subarray(0, length);
-};
-// checkWindow of zip-read.ts for a window read here (same results; see there): the copies of the
-// window's local headers and kept entries are views of one buffer, so one ArrayBuffer crosses to
-// the main thread per window, not one per entry.
-const checkWindow = (bytes, entries) => {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const results = entries.map((e) => {
-    const limit = Math.min(bytes.length, e.at + e.region);
-    const fixed = e.at + 30 <= limit && v.getUint32(e.at, true) === ${SIG_LOCAL};
-    const start = fixed ? e.at + 30 + v.getUint16(e.at + 26, true) + v.getUint16(e.at + 28, true) : -1;
-    const header = bytes.subarray(e.at, fixed ? Math.min(start, limit) : Math.min(e.at + 30, limit));
-    if (!fixed || start + e.size > limit) return { header, start };
-    const data = bytes.subarray(start, start + e.size);
-    const sums = { crc32: zlib.crc32(data), sha256: createHash('sha256').update(data).digest('hex') };
-    return e.keep ? { header, start, sums, bytes: data } : { header, start, sums };
-  });
-  let total = 0;
-  for (const r of results) total += r.header.length + (r.bytes ? r.bytes.length : 0);
-  const copies = new Uint8Array(total);
-  let at = 0;
-  const copy = (view) => {
-    copies.set(view, at);
-    at += view.length;
-    return copies.subarray(at - view.length, at);
-  };
-  for (const r of results) {
-    r.header = copy(r.header);
-    if (r.bytes) r.bytes = copy(r.bytes);
-  }
-  return results;
-};
-const keys = new Map();
-const check = ({ jwk, signature, data }) => {
-  try {
-    const name = jwk.x + '.' + jwk.y;
-    let key = keys.get(name);
-    if (!key) keys.set(name, (key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' })));
-    return verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
-  } catch {
-    return false;
-  }
-};
-parentPort.on('message', ({ id, buffer, ranges, es256, window, entries }) => {
-  if (es256) return parentPort.postMessage({ id, oks: es256.map(check) });
-  if (window) {
-    try {
-      return parentPort.postMessage({ id, results: checkWindow(readWindow(window.start, window.end), entries) });
-    } catch (err) {
-      return parentPort.postMessage({ id, error: String((err && err.message) || err) });
-    }
-  }
-  try {
-    const sums = ranges.map(({ start, length }) => {
-      const view = new Uint8Array(buffer, start, length);
-      return { crc32: zlib.crc32(view), sha256: createHash('sha256').update(view).digest('hex') };
-    });
-    parentPort.postMessage({ id, sums, buffer }, [buffer]);
-  } catch (err) {
-    parentPort.postMessage({ id, error: String((err && err.message) || err), buffer }, [buffer]);
-  }
-});
-`;
+/** The threads' code: a plain file beside this one (in the bundled CLI too, see bin/exhibit.mjs), never a string run as code. */
+const WORKER_FILE = fileURLToPath(new URL('./node-checksum-worker.cjs', import.meta.url));
 
 type Sums = { crc32: number; sha256: string }[];
 
@@ -132,7 +54,7 @@ export function workerChecksummer(
 ): (RangeChecksummer & { verifyEs256: NonNullable<VerifyOptions['verifyEs256']>; close(): Promise<void> }) | null {
   if (typeof (zlib as { crc32?: unknown }).crc32 !== 'function' || threads < 1) return null;
   const workers = Array.from({ length: threads }, () => {
-    const worker = new Worker(WORKER, { eval: true, workerData: { fd: fd ?? -1 } });
+    const worker = new Worker(WORKER_FILE, { workerData: { fd: fd ?? -1, windowBytes: ZIP_WINDOW_BYTES } });
     worker.unref();
     const waiting = new Map<number, { resolve: (s: any) => void; reject: (e: Error) => void }>();
     worker.on('message', (m: { id: number; sums?: Sums; error?: string; buffer?: ArrayBuffer; oks?: boolean[]; results?: WindowResult[] }) => {
