@@ -53,6 +53,10 @@ async function prebuilt() {
   } catch {
     return null;
   }
+  if (stamp.root !== root) {
+    debug(`the CLI was bundled in ${stamp.root}, not here`);
+    return null;
+  }
   for (const [file, hash] of Object.entries(stamp.sources ?? {})) {
     let now;
     try {
@@ -152,7 +156,8 @@ async function build() {
   const tmp = join(cache, `.${process.pid}.tmp`);
   writeFileSync(tmp, result.outputFiles[0].contents);
   renameSync(tmp, join(cache, bundle));
-  writeFileSync(tmp, JSON.stringify({ bundle, sources, packages }, null, 2));
+  // The bundle names the package's folder (where the checksum threads' file is): moved, it is rebuilt.
+  writeFileSync(tmp, JSON.stringify({ bundle, root, sources, packages }, null, 2));
   renameSync(tmp, join(cache, 'stamp.json'));
   for (const old of readdirSync(cache)) if (/^cli-[0-9a-f]{16}\.(mjs|cjs)(\.v8cache)?$/.test(old) && !old.startsWith(bundle)) rmSync(join(cache, old), { force: true });
   debug(`bundled the CLI into ${join(cache, bundle)}`);

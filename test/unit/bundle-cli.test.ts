@@ -136,6 +136,15 @@ describe('exhibit verify', () => {
     again.packages.zod = '0.0.1';
     writeFileSync(join(cache, 'stamp.json'), JSON.stringify(again));
     expect((await exec('verify', zipPath)).stderr).toMatch(/package zod changed since the CLI was bundled/);
+
+    // And a bundle made in another folder (the package moved): it names that folder's files.
+    const moved = JSON.parse(readFileSync(join(cache, 'stamp.json'), 'utf8'));
+    expect(moved.root).toBe(join(import.meta.dirname, '../..'));
+    moved.root = '/somewhere/else';
+    writeFileSync(join(cache, 'stamp.json'), JSON.stringify(moved));
+    const elsewhere = await exec('verify', zipPath);
+    expect(elsewhere.stderr).toMatch(/the CLI was bundled in \/somewhere\/else, not here/);
+    expect(elsewhere.stdout).toBe(first.stdout);
     rmSync(cache, { recursive: true, force: true });
   }, 60_000);
 
