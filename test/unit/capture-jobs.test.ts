@@ -2,10 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
 import { ExhibitDB } from '@/lib/db';
 import { beginJob, finishJob, jobRunning, lastJob } from '@/lib/jobs';
-import { buildEvidence } from '@/lib/capture/evidence';
-import { encodePngRgba } from '@/lib/capture/png';
 import { saveCapture } from '@/lib/capture/store';
-import { getInstallation, resetInstallationCache } from '@/lib/installation';
+import { resetInstallationCache } from '@/lib/installation';
+import { tinyEvidence } from './evidence-fixture';
 
 let db: ExhibitDB;
 beforeEach(async () => {
@@ -15,29 +14,7 @@ beforeEach(async () => {
   await db.open();
 });
 
-async function evidence() {
-  return buildEvidence(
-    {
-      png: encodePngRgba(new Uint8Array(4 * 4 * 4).fill(90), 4, 4),
-      capturedAt: new Date(),
-      url: 'https://a.example/',
-      title: 't',
-      viewport: { width: 4, height: 4 },
-      devicePixelRatio: 1,
-      mode: 'visible',
-      context: { system: 'a.example', host: 'a.example' },
-    },
-    {
-      timeZone: 'UTC',
-      capturer: { name: 'Ada', email: 'ada@acme.example', team: '' },
-      browser: { name: 'Chromium', version: '156' },
-      extensionVersion: '0.1.0',
-      signer: await getInstallation(db),
-      renderBanner: (_l, width) => ({ rgba: new Uint8Array(width * 2 * 4), height: 2 }),
-      makeThumbnail: async () => new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' }),
-    },
-  );
-}
+const evidence = () => tinyEvidence(db, { capturedAt: new Date() });
 
 describe('capture jobs', () => {
   it('records the outcome and keeps only the last 50 jobs', async () => {

@@ -1,10 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
 import { ExhibitDB } from '@/lib/db';
-import { buildEvidence } from '@/lib/capture/evidence';
 import { saveCapture } from '@/lib/capture/store';
-import { encodePngRgba } from '@/lib/capture/png';
-import { getInstallation, resetInstallationCache } from '@/lib/installation';
+import { resetInstallationCache } from '@/lib/installation';
+import { tinyEvidence } from './evidence-fixture';
 import { ExhibitError } from '@/lib/errors';
 
 let n = 0;
@@ -33,30 +32,7 @@ function dbThatFillsUpOn(failOn: string): ExhibitDB {
   return db;
 }
 
-async function evidenceFor(db: ExhibitDB) {
-  const installation = await getInstallation(db);
-  return buildEvidence(
-    {
-      png: encodePngRgba(new Uint8Array(4 * 4 * 4).fill(90), 4, 4),
-      capturedAt: new Date('2026-05-01T00:00:00.000Z'),
-      url: 'https://a.example/',
-      title: 't',
-      viewport: { width: 4, height: 4 },
-      devicePixelRatio: 1,
-      mode: 'visible',
-      context: { system: 'a.example', host: 'a.example' },
-    },
-    {
-      timeZone: 'UTC',
-      capturer: { name: 'Ada', email: 'ada@acme.example', team: '' },
-      browser: { name: 'Chromium', version: '156' },
-      extensionVersion: '0.1.0',
-      signer: installation,
-      renderBanner: (_l, width) => ({ rgba: new Uint8Array(width * 2 * 4), height: 2 }),
-      makeThumbnail: async () => new Blob([new Uint8Array([1])], { type: 'image/jpeg' }),
-    },
-  );
-}
+const evidenceFor = (db: ExhibitDB) => tinyEvidence(db);
 
 describe('saveCapture', () => {
   it.each(['blobs', 'annotationState'])('stores nothing when the disk fills up while writing %s, and says so', async (failOn) => {

@@ -4,13 +4,12 @@ import { parseHTML } from 'linkedom';
 import Papa from 'papaparse';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
-import { buildEvidence } from '@/lib/capture/evidence';
-import { encodePngRgba } from '@/lib/capture/png';
 import { sha256Hex, verifyRecordSignature } from '@/lib/capture/signing';
 import { saveCapture } from '@/lib/capture/store';
 import { extractedTableSchema } from '@/lib/context/read-facts';
 import { ExhibitDB } from '@/lib/db';
 import { getInstallation, resetInstallationCache } from '@/lib/installation';
+import { tinyEvidence } from './evidence-fixture';
 import { signedCaptureSchema } from '@/lib/schema';
 import { tableFiles, toCsv } from '@/lib/tables/csv';
 import { extractTables, noLayoutProbe, REDACTED, type LayoutProbe, type Rect } from '@/lib/tables/extract';
@@ -218,30 +217,13 @@ describe('tables in the signed record and the capture transaction', () => {
   });
   let n = 0;
 
-  async function evidence(db: ExhibitDB, tables: Awaited<ReturnType<typeof tableFiles>>) {
-    return buildEvidence(
-      {
-        png: encodePngRgba(new Uint8Array(4 * 4 * 4).fill(90), 4, 4),
-        capturedAt: new Date('2026-05-01T00:00:00.000Z'),
-        url: 'https://acme-admin.okta.com/admin/users',
-        title: 'People',
-        viewport: { width: 4, height: 4 },
-        devicePixelRatio: 1,
-        mode: 'visible',
-        context: { system: 'Okta', host: 'acme-admin.okta.com', account: 'acme', consoleUser: 'it-admin@acme.example', pageKind: 'users' },
-        tables,
-      },
-      {
-        timeZone: 'UTC',
-        capturer: { name: 'Ada', email: 'ada@acme.example', team: '' },
-        browser: { name: 'Chromium', version: '156' },
-        extensionVersion: '0.1.0',
-        signer: await getInstallation(db),
-        renderBanner: (_l, width) => ({ rgba: new Uint8Array(width * 2 * 4), height: 2 }),
-        makeThumbnail: async () => new Blob([new Uint8Array([1])], { type: 'image/jpeg' }),
-      },
-    );
-  }
+  const evidence = (db: ExhibitDB, tables: Awaited<ReturnType<typeof tableFiles>>) =>
+    tinyEvidence(db, {
+      url: 'https://acme-admin.okta.com/admin/users',
+      title: 'People',
+      context: { system: 'Okta', host: 'acme-admin.okta.com', account: 'acme', consoleUser: 'it-admin@acme.example', pageKind: 'users' },
+      tables,
+    });
 
   it('the signature covers each CSV hash, and the CSV blobs land with the capture', async () => {
     const db = new ExhibitDB(`tables-${n++}`);
