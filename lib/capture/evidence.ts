@@ -5,8 +5,8 @@ import { ulid } from 'ulid';
 import type { CaptureMode, CaptureRecord, Capturer, ElementDescriptor, FullPageInfo, PageContext, RedactionInfo, RegionRect, SignedCapture } from '../schema';
 import type { TableFile } from '../tables/csv';
 import { utcOffset } from '../time';
-import { bannerLines } from './banner';
-import { readPngHeader, spliceBannerAbove } from './png';
+import { BANNER_HEAD_LINES, bannerLines, type BannerPart } from './banner';
+import { deflateRows, readPngHeader, spliceBannerAbove, spliceChannels, type DeflatedRows } from './png';
 import { sha256Hex, signRecord } from './signing';
 import { IMAGE_NAME, type CaptureFile } from './store';
 import { CaptureClock } from './timing';
@@ -67,6 +67,22 @@ export interface EvidenceEnvironment {
   makeThumbnail: (png: Uint8Array) => Promise<Blob>;
   /** Records how long each step takes (diagnostics). */
   clock?: CaptureClock;
+  /**
+   * The banner's head, drawn and compressed before the pixels arrived (prepareBannerHead), and
+   * the renderer of the rest below it. Used when it is still right for the image (same lines,
+   * width, scale and channels); otherwise the whole banner is drawn by renderBanner.
+   */
+  bannerHead?: PreparedBannerHead | Promise<PreparedBannerHead | undefined>;
+  renderBannerTail?: (lines: string[], width: number, scale: number, headRows: number) => { rgba: Uint8Array | Uint8ClampedArray; height: number };
+}
+
+/** The banner's first lines (console, URL, times: no pixel hash), drawn and compressed ahead of the pixels. */
+export interface PreparedBannerHead {
+  lines: readonly string[];
+  scale: number;
+  /** Text rows drawn (a long URL wraps). */
+  rows: number;
+  pixels: DeflatedRows;
 }
 
 export interface Evidence {
@@ -82,6 +98,46 @@ export function partName(index: number): string {
   return index === 1 ? IMAGE_NAME : `image-part-${index}.png`;
 }
 
+type BannerPage = Pick<CapturedPage, 'url' | 'capturedAt' | 'context'>;
+
+function linesOf(page: BannerPage & Pick<CapturedPage, 'mode' | 'region' | 'rendering' | 'redaction'>, env: Pick<EvidenceEnvironment, 'timeZone' | 'capturer'>, id: string, pixelsSha256: string, part?: { index: number; count: number }): string[] {
+  return bannerLines({
+    url: page.url,
+    capturedAt: page.capturedAt,
+    timeZone: env.timeZone,
+    utcOffset: utcOffset(page.capturedAt, env.timeZone),
+    capturedBy: env.capturer,
+    system: page.context.system,
+    consoleUser: page.context.consoleUser,
+    captureId: id,
+    capturedPixelsSha256: pixelsSha256,
+    ...(part ? { part } : {}),
+    notes: bannerNotes(page),
+  });
+}
+
+/**
+ * Draws and compresses the head of a one-part capture's banner (the lines before the pixel
+ * hash) for an image `width` pixels wide at `scale`, in `channels` bytes per pixel: work a visible
+ * capture does while the browser is still taking its picture.
+ */
+export function prepareBannerHead(
+  page: BannerPage,
+  env: Pick<EvidenceEnvironment, 'timeZone' | 'capturer'>,
+  width: number,
+  scale: number,
+  channels: 3 | 4,
+  renderHead: (lines: readonly string[], width: number, scale: number) => Omit<BannerPart, 'rgba'> & { rgba: Uint8Array | Uint8ClampedArray },
+): PreparedBannerHead {
+  const lines = linesOf({ ...page, mode: 'visible' }, env, '', '').slice(0, BANNER_HEAD_LINES);
+  const head = renderHead(lines, width, scale);
+  return { lines, scale, rows: head.rows, pixels: deflateRows(head.rgba, width, head.height, channels) };
+}
+
+function headFits(head: PreparedBannerHead | undefined, lines: readonly string[], png: Uint8Array, width: number, scale: number): head is PreparedBannerHead {
+  return !!head && head.scale === scale && head.pixels.width === width && head.pixels.channels === spliceChannels(png) && head.lines.every((l, i) => l === lines[i]);
+}
+
 export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment): Promise<Evidence> {
   const clock = env.clock ?? new CaptureClock();
   const id = ulid(page.capturedAt.getTime());
@@ -94,22 +150,20 @@ export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment
   // Every part carries its own banner, so each image stands on its own as evidence.
   const parts = await Promise.all(
     pngs.map(async (png, i) => {
-      const pixelsSha256 = await clock.time('sha256 of pixels', sha256Hex(png));
-      const lines = bannerLines({
-        url: page.url,
-        capturedAt: page.capturedAt,
-        timeZone: env.timeZone,
-        utcOffset: offset,
-        capturedBy: env.capturer,
-        system: page.context.system,
-        consoleUser: page.context.consoleUser,
-        captureId: id,
-        capturedPixelsSha256: pixelsSha256,
-        ...(pngs.length > 1 ? { part: { index: i + 1, count: pngs.length } } : {}),
-        notes: bannerNotes(page),
-      });
-      const banner = clock.timeSync('banner render', () => env.renderBanner(lines, header.width, scale));
-      const bytes = clock.timeSync('banner splice', () => spliceBannerAbove(png, banner.rgba, banner.height));
+      const [pixelsSha256, prepared] = await Promise.all([clock.time('sha256 of pixels', sha256Hex(png)), pngs.length === 1 ? env.bannerHead : undefined]);
+      const lines = linesOf(page, env, id, pixelsSha256, pngs.length > 1 ? { index: i + 1, count: pngs.length } : undefined);
+      let bytes: Uint8Array;
+      let bannerHeight: number;
+      if (env.renderBannerTail && headFits(prepared, lines, png, header.width, scale)) {
+        // Only the lines from the pixel hash down are drawn now; the head was drawn during the capture.
+        const tail = clock.timeSync('banner tail render', () => env.renderBannerTail!(lines, header.width, scale, prepared.rows));
+        bytes = clock.timeSync('banner splice', () => spliceBannerAbove(png, tail.rgba, tail.height, prepared.pixels));
+        bannerHeight = prepared.pixels.height + tail.height;
+      } else {
+        const banner = clock.timeSync('banner render', () => env.renderBanner(lines, header.width, scale));
+        bytes = clock.timeSync('banner splice', () => spliceBannerAbove(png, banner.rgba, banner.height));
+        bannerHeight = banner.height;
+      }
       const partHeader = i === 0 ? header : readPngHeader(png);
       return {
         bytes,
@@ -118,9 +172,9 @@ export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment
           mediaType: 'image/png' as const,
           sha256: await clock.time('sha256 of image', sha256Hex(bytes)),
           width: partHeader.width,
-          height: partHeader.height + banner.height,
+          height: partHeader.height + bannerHeight,
           bytes: bytes.length,
-          bannerHeight: banner.height,
+          bannerHeight,
         },
       };
     }),

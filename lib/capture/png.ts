@@ -71,11 +71,7 @@ function channelsOf(header: PngHeader): 3 | 4 | null {
 }
 
 export function canSpliceBanner(png: Uint8Array): boolean {
-  try {
-    return channelsOf(readPngHeader(png)) !== null;
-  } catch {
-    return false;
-  }
+  return spliceChannels(png) !== null;
 }
 
 /** Filtered PNG rows (filter type 0) from RGBA pixels, in the target's channel count. */
@@ -99,10 +95,41 @@ function rawRows(rgba: Uint8Array | Uint8ClampedArray, width: number, height: nu
 }
 
 /**
- * A new PNG: `bannerRgba` (width × bannerHeight RGBA pixels) above the pixels of `png`, whose
- * compressed rows are reused as they are. Throws if `png` is not 8-bit non-interlaced RGB(A).
+ * Banner rows compressed ahead of the image they will top (a capture's banner head, drawn while
+ * the browser takes the picture): a raw deflate segment ended by a sync flush, so more segments
+ * and the captured image's own deflate data can follow it in the same zlib stream.
  */
-export function spliceBannerAbove(png: Uint8Array, bannerRgba: Uint8Array | Uint8ClampedArray, bannerHeight: number): Uint8Array {
+export interface DeflatedRows {
+  width: number;
+  height: number;
+  channels: 3 | 4;
+  deflated: Uint8Array;
+  /** Adler-32 and length of the filtered rows before compression. */
+  adler: number;
+  rawLength: number;
+}
+
+/** Compresses `height` rows of RGBA pixels as PNG rows of `channels` bytes per pixel (see DeflatedRows). */
+export function deflateRows(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: 3 | 4): DeflatedRows {
+  const raw = rawRows(rgba, width, height, channels);
+  return { width, height, channels, deflated: syncFlushedDeflate(raw), adler: adler32(raw), rawLength: raw.length };
+}
+
+/** Bytes per pixel of `png` when a banner can be spliced onto it (8-bit, non-interlaced RGB or RGBA), else null. */
+export function spliceChannels(png: Uint8Array): 3 | 4 | null {
+  try {
+    return channelsOf(readPngHeader(png));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A new PNG: `bannerRgba` (width × bannerHeight RGBA pixels) above the pixels of `png`, whose
+ * compressed rows are reused as they are, and `head` (rows compressed earlier, same width and
+ * channels) above both. Throws if `png` is not 8-bit non-interlaced RGB(A).
+ */
+export function spliceBannerAbove(png: Uint8Array, bannerRgba: Uint8Array | Uint8ClampedArray, bannerHeight: number, head?: DeflatedRows): Uint8Array {
   const chunks = readPngChunks(png);
   const header = readPngHeader(png);
   const channels = channelsOf(header);
@@ -110,6 +137,8 @@ export function spliceBannerAbove(png: Uint8Array, bannerRgba: Uint8Array | Uint
     throw new Error(`cannot add a banner to a PNG with bit depth ${header.bitDepth}, colour type ${header.colorType}, interlace ${header.interlace}`);
   }
   if (bannerRgba.length !== header.width * bannerHeight * 4) throw new Error('banner size does not match the image width');
+  if (head && (head.width !== header.width || head.channels !== channels)) throw new Error('banner head does not match the image width and channels');
+  if (bannerHeight < 1) throw new Error('the banner needs at least one row below its head');
 
   const idats = chunks.filter((c) => c.type === 'IDAT');
   const total = idats.reduce((n, c) => n + c.data.length, 0);
@@ -132,12 +161,15 @@ export function spliceBannerAbove(png: Uint8Array, bannerRgba: Uint8Array | Uint
   const bannerRaw = rawRows(bannerRgba, header.width, bannerHeight, channels);
   bannerRaw.fill(0, bannerRaw.length - header.width * channels - 1);
   const bannerDeflate = syncFlushedDeflate(bannerRaw);
-  const adler = adler32Combine(adler32(bannerRaw), capturedAdler, capturedRawLength);
+  const bannerAdler = head ? adler32Combine(head.adler, adler32(bannerRaw), bannerRaw.length) : adler32(bannerRaw);
+  const adler = adler32Combine(bannerAdler, capturedAdler, capturedRawLength);
 
-  const head = new Uint8Array(2 + bannerDeflate.length);
-  head[0] = 0x78;
-  head[1] = 0x9c;
-  head.set(bannerDeflate, 2);
+  const headBytes = head?.deflated.length ?? 0;
+  const zhead = new Uint8Array(2 + headBytes + bannerDeflate.length);
+  zhead[0] = 0x78;
+  zhead[1] = 0x9c;
+  if (head) zhead.set(head.deflated, 2);
+  zhead.set(bannerDeflate, 2 + headBytes);
   const tail = new Uint8Array(4);
   new DataView(tail.buffer).setUint32(0, adler);
 
@@ -154,9 +186,9 @@ export function spliceBannerAbove(png: Uint8Array, bannerRgba: Uint8Array | Uint
   }
 
   const ihdr = chunks[0]!.data.slice();
-  new DataView(ihdr.buffer).setUint32(4, header.height + bannerHeight);
+  new DataView(ihdr.buffer).setUint32(4, header.height + bannerHeight + (head?.height ?? 0));
   const before = chunks.slice(1, chunks.findIndex((c) => c.type === 'IDAT')).filter((c) => c.type !== 'IDAT');
-  return writePng([{ type: 'IHDR', data: ihdr }, ...before, ...idatChunks(head), ...body, { type: 'IDAT', data: tail }, { type: 'IEND', data: new Uint8Array() }]);
+  return writePng([{ type: 'IHDR', data: ihdr }, ...before, ...idatChunks(zhead), ...body, { type: 'IDAT', data: tail }, { type: 'IEND', data: new Uint8Array() }]);
 }
 
 /** Encodes RGBA pixels as an 8-bit RGBA PNG. */

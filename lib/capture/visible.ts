@@ -13,13 +13,14 @@ import { summarize } from '../library';
 import { tableFiles, type TableFile } from '../tables/csv';
 import { prepareTableScope } from '../tables/scope';
 import { localTimeZone } from '../time';
-import { renderBanner } from './banner';
+import { renderBanner, renderBannerHead, renderBannerTail } from './banner';
 import { captureTarget, measureFullPage, resolveTarget, type PageMarksInImage, type TargetShot } from './element';
-import { buildEvidence, type CapturedPage } from './evidence';
+import { buildEvidence, prepareBannerHead, type CapturedPage, type PreparedBannerHead } from './evidence';
 import { captureFullPage, type FullPageProgress, type FullPageResult } from './fullpage';
 import type { ScrollPlan } from './page-scroll';
 import { redactBeforeSaving, redactionSession } from './redaction';
 import { CaptureQuota, SerialQueue } from './quota';
+import { spliceChannels } from './png';
 import { saveCapture } from './store';
 import { captureThumbnail, findOffscreenClient, makeThumbnail, warmThumbnailDocument, type ThumbnailClient } from './thumbnail';
 import { CaptureClock } from './timing';
@@ -28,6 +29,11 @@ import { explainCaptureError, PDF_REFUSAL, whyNotCapturable } from './uncapturab
 export { makeThumbnail };
 
 export const captureQuota = new CaptureQuota();
+/**
+ * Bytes per pixel of the browser's last visible capture: the banner head is compressed for the
+ * same ahead of the next one. Chromium's captureVisibleTab writes opaque RGB PNGs.
+ */
+let lastChannels: 3 | 4 = 3;
 /** One capture at a time: bringing a tab forward and picturing it must not interleave. */
 const captureSection = new SerialQueue();
 
@@ -131,6 +137,7 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
   let fullPageMarks: PageMarksInImage | undefined;
   let wholePage: PageFacts | null = null;
   let visibleTables: Promise<TableFile[]> | undefined;
+  let bannerHead: Promise<PreparedBannerHead | undefined> | undefined;
   try {
     // Everything that decides what the pixels show happens in one section right around the
     // browser's capture call: a burst may wait here, and the tab may close or navigate meanwhile.
@@ -152,10 +159,13 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
       }
       const pageFacts = clock.time('page facts', readPageFacts(request.tabId));
       let at = new Date();
+      let shotStarted: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => (shotStarted = resolve));
       const captureViewport = async () => {
         const shoot = () =>
           captureQuota.run(() => {
             at = new Date();
+            shotStarted();
             return browser.tabs.captureVisibleTab(current.windowId!, { format: 'png' });
           });
         // A busy compositor sometimes fails one readback; a second try a moment later succeeds.
@@ -177,8 +187,12 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
         if (!request.redact) {
           visibleTables = pageFacts.then((p) => clock.time('table CSVs', tableFiles(factsFor(tab.url ?? '', p)?.tables ?? [])));
           visibleTables.catch(() => undefined);
+          // The banner's lines above the pixel hash, drawn and compressed while the browser takes the picture.
+          bannerHead = Promise.all([pageFacts, started]).then(([p]) => clock.timeSync('banner head during capture', () => bannerHeadFor(tab, p, at, capturer)));
+          bannerHead.catch(() => undefined);
         }
         const [page, viewportPng] = await Promise.all([pageFacts, captureViewport()]);
+        lastChannels = spliceChannels(viewportPng) ?? lastChannels;
         if (page?.contentType === 'application/pdf') throw new ExhibitError('page-not-capturable', PDF_REFUSAL);
         return { png: viewportPng, capturedAt: at, snapshot: page, fullPage: undefined };
       }
@@ -262,11 +276,31 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
     if (!marks) throw new ExhibitError('capture-failed', 'The page could not be read for redaction; nothing was saved. Reload it and capture again.');
     return redactBeforeSaving(db, redactionSession(page, { capturer, request, marks, fullPage }), request.signal);
   }
-  const summary = await storeEvidence(db, capturer, page, request, { clock, thumbnailClient, ...(thumbnail ? { thumbnail } : {}), ...(request.jobId ? { jobId: request.jobId } : {}) });
+  const summary = await storeEvidence(db, capturer, page, request, {
+    clock,
+    thumbnailClient,
+    ...(thumbnail ? { thumbnail } : {}),
+    ...(bannerHead ? { bannerHead: bannerHead.catch(() => undefined) } : {}),
+    ...(request.jobId ? { jobId: request.jobId } : {}),
+  });
   if (!request.clock) clock.finish(page.mode);
   // The next capture finds the offscreen document open (the first one after the browser starts made its thumbnail here).
   if (!(await thumbnailClient)) warmThumbnailDocument();
   return summary;
+}
+
+/**
+ * The banner's head for a visible capture of `tab` taken at `capturedAt`, at the size the picture
+ * will most likely have (the viewport in device pixels); undefined when the page could not be read.
+ */
+function bannerHeadFor(tab: { url?: string; width?: number }, snapshot: PageFacts | null, capturedAt: Date, capturer: Capturer): PreparedBannerHead | undefined {
+  const url = tab.url ?? '';
+  const facts = factsFor(url, snapshot);
+  if (!facts) return undefined;
+  // The same viewport width and scale captureTab gives the evidence (below), for the predicted image width.
+  const cssWidth = Math.round(facts.viewport.width || tab.width || 1);
+  const width = Math.round(cssWidth * (facts.devicePixelRatio || 1));
+  return prepareBannerHead({ url, capturedAt, context: facts.context }, { timeZone: localTimeZone(), capturer }, width, width / cssWidth, lastChannels, renderBannerHead);
 }
 
 /** Banner, hash, signature and thumbnail for `page`, stored with its first annotation in one transaction. */
@@ -279,7 +313,13 @@ export async function storeEvidence(
    * `thumbnail`: one already being made from `page.png` itself; `thumbnailClient`: the offscreen
    * document to make it; `jobId`: the capture job, marked saved in the capture's own transaction.
    */
-  { clock = new CaptureClock(), thumbnail, thumbnailClient, jobId }: { clock?: CaptureClock; thumbnail?: Promise<Blob>; thumbnailClient?: Promise<ThumbnailClient | undefined>; jobId?: string } = {},
+  {
+    clock = new CaptureClock(),
+    thumbnail,
+    thumbnailClient,
+    bannerHead,
+    jobId,
+  }: { clock?: CaptureClock; thumbnail?: Promise<Blob>; thumbnailClient?: Promise<ThumbnailClient | undefined>; bannerHead?: Promise<PreparedBannerHead | undefined>; jobId?: string } = {},
 ): Promise<CaptureSummary> {
   const installation = await clock.time('installation key', getInstallation(db));
   const browserInfo = await getBrowserInfo();
@@ -291,6 +331,8 @@ export async function storeEvidence(
     extensionVersion: browser.runtime.getManifest().version,
     signer: installation,
     renderBanner,
+    renderBannerTail,
+    ...(bannerHead ? { bannerHead } : {}),
     makeThumbnail: (source) => (thumbnail && source === page.png ? thumbnail : captureThumbnail(source, clock, thumbnailClient)),
   }));
   const events = eventsForChange(
@@ -299,6 +341,6 @@ export async function storeEvidence(
     capturer,
     installation.installationId,
   );
-  await clock.time('transaction', saveCapture(db, evidence.capture, evidence.image, evidence.thumbnail, events, [...evidence.tables, ...evidence.partFiles], jobId ? { jobId } : {}));
+  await clock.time('transaction', saveCapture(db, evidence.capture, evidence.image, evidence.thumbnail, events, [...evidence.tables, ...evidence.partFiles], { clock, ...(jobId ? { jobId } : {}) }));
   return summarize(evidence.capture, [...new Set(annotation.controlIds)].sort(), annotation.note);
 }

@@ -3,7 +3,7 @@
 import type { Page } from '@playwright/test';
 import Papa from 'papaparse';
 import { PNG } from 'pngjs';
-import { BANNER_LAYOUT, bannerHeightFor, bannerLines, fitText, renderBanner } from '../../lib/capture/banner';
+import { BANNER_HEAD_LINES, BANNER_LAYOUT, bannerHeightFor, bannerLines, fitText, renderBanner, renderBannerPart } from '../../lib/capture/banner';
 import type { SignedCapture, TableInfo } from '../../lib/schema';
 import { CONSOLE_FIXTURES, FRAME_HOST, TABLES_PAGE_URL } from '../fixtures/consoles/fixtures';
 import { startConsoleServer, type ConsoleServer } from '../support/console-server';
@@ -39,7 +39,7 @@ async function tableCsv(api: ExhibitApi, id: string, name: string): Promise<{ in
 
 // The banner as the extension draws it, drawn again by the same code in a web page (the extension's
 // own pages forbid building functions from source): the captured banner must equal it pixel for pixel.
-const BANNER_SOURCE = `const BANNER_LAYOUT = ${JSON.stringify(BANNER_LAYOUT)};\n${[fitText, bannerHeightFor, renderBanner].map((f) => f.toString()).join('\n')}`;
+const BANNER_SOURCE = `const BANNER_LAYOUT = ${JSON.stringify(BANNER_LAYOUT)};\nconst BANNER_HEAD_LINES = ${BANNER_HEAD_LINES};\n${[fitText, bannerHeightFor, renderBannerPart, renderBanner].map((f) => f.toString()).join('\n')}`;
 async function drawBanner(page: Page, lines: string[], width: number, scale: number): Promise<Buffer> {
   const base64 = await page.evaluate(
     ({ source, lines, width, scale }) => {
@@ -75,6 +75,11 @@ for (const fixture of CONSOLE_FIXTURES) {
     await page.goto(fixture.url);
     expect(page.url()).toBe(fixture.url);
     const record = await capture(api, page);
+    // The banner's head was drawn while the browser took the picture, and only the lines from the
+    // pixel hash down afterwards (lib/capture/visible.ts): the pixel check below covers that path.
+    const { captureTimings } = await api.call<{ captureTimings: { spans: { stage: string }[] }[] }>({ type: 'diagnostics' });
+    const stages = new Set(captureTimings.at(-1)!.spans.map((s) => s.stage));
+    expect(stages.has('banner head during capture') && stages.has('banner tail render'), [...stages].join(', ')).toBe(true);
 
     // Query and fragment are kept: they are the filter the population was shown with.
     expect(record.url).toBe(fixture.url);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { deflateSync } from 'node:zlib';
-import { adler32, adler32Combine, canSpliceBanner, crc32, encodePngRgba, PngRowEncoder, readPngHeader, spliceBannerAbove } from '@/lib/capture/png';
+import { adler32, adler32Combine, canSpliceBanner, crc32, deflateRows, encodePngRgba, PngRowEncoder, readPngHeader, spliceBannerAbove, spliceChannels } from '@/lib/capture/png';
 
 function gradient(width: number, height: number): Uint8Array {
   const rgba = new Uint8Array(width * height * 4);
@@ -97,6 +97,30 @@ describe('spliceBannerAbove', () => {
     // Banner rows (all but the last, which is zeroed so the captured rows' filters decode unchanged).
     for (let y = 0; y < 11; y++) expect([...out.data.subarray(y * width * 4, y * width * 4 + 3)]).toEqual([15, 23, 42]);
     expect(Buffer.compare(Buffer.from(out.data.subarray(12 * width * 4)), Buffer.from(pixels))).toBe(0);
+  });
+
+  it.each([
+    ['RGBA', 6 as const, 4 as const],
+    ['RGB', 2 as const, 3 as const],
+  ])('puts a head compressed earlier above the banner rows and the pixels (%s)', (_name, colorType, channels) => {
+    const width = 83;
+    const height = 40;
+    const pixels = gradient(width, height);
+    const png = foreignPng(pixels, width, height, colorType);
+    expect(spliceChannels(png)).toBe(channels);
+    const headPixels = gradient(width, 9).map((v, i) => (i % 4 === 3 ? 255 : 255 - v));
+    const head = deflateRows(headPixels, width, 9, channels);
+    const out = PNG.sync.read(Buffer.from(spliceBannerAbove(png, solid(width, 5, [15, 23, 42]), 5, head)));
+    expect(out.height).toBe(9 + 5 + height);
+    expect(Buffer.compare(Buffer.from(out.data.subarray(0, 9 * width * 4)), Buffer.from(headPixels))).toBe(0);
+    for (let y = 9; y < 13; y++) expect([...out.data.subarray(y * width * 4, y * width * 4 + 3)]).toEqual([15, 23, 42]);
+    expect(Buffer.compare(Buffer.from(out.data.subarray(14 * width * 4)), Buffer.from(pixels))).toBe(0);
+  });
+
+  it('refuses a head compressed for another width or channel count', () => {
+    const png = foreignPng(gradient(20, 10), 20, 10, 6);
+    expect(() => spliceBannerAbove(png, solid(20, 2, [0, 0, 0]), 2, deflateRows(solid(21, 3, [1, 1, 1]), 21, 3, 4))).toThrow(/head does not match/);
+    expect(() => spliceBannerAbove(png, solid(20, 2, [0, 0, 0]), 2, deflateRows(solid(20, 3, [1, 1, 1]), 20, 3, 3))).toThrow(/head does not match/);
   });
 
   it('works on a large image split over several IDAT chunks', () => {
