@@ -50,8 +50,11 @@ export async function finishJob(db: ExhibitDB, id: string, outcome: JobOutcome):
  * includes db.jobs (a capture's own, lib/capture/store.ts) it is part of that transaction.
  */
 export async function writeJobOutcome(db: ExhibitDB, id: string, outcome: JobOutcome): Promise<void> {
-  await db.jobs.update(id, { ...outcome, stage: undefined, finishedAt: new Date().toISOString() });
-  const stale = await db.jobs.orderBy('startedAt').reverse().offset(KEEP).primaryKeys();
+  // The pruning's read goes out with the update (it depends on start times only): one round trip, not two.
+  const [, stale] = await Promise.all([
+    db.jobs.update(id, { ...outcome, stage: undefined, finishedAt: new Date().toISOString() }),
+    db.jobs.orderBy('startedAt').reverse().offset(KEEP).primaryKeys(),
+  ]);
   if (stale.length) await db.jobs.bulkDelete(stale);
 }
 

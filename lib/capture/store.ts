@@ -1,11 +1,12 @@
 // One capture is one transaction: the signed record, its image, its thumbnail, its tables, its
 // first annotation and its job's outcome land together or not at all (a full disk or a stopped
 // service worker leaves nothing, and a saved capture is never reported as lost).
-import { applyAnnotationEvents, emptyAnnotation } from '../annotations';
+import { foldAnnotations, tagRowsFor } from '../annotations';
 import type { BlobRow, ExhibitDB } from '../db';
 import { ExhibitError, isQuotaError } from '../errors';
 import { settleJob, writeJobOutcome } from '../jobs';
 import type { AnnotationEvent, SignedCapture } from '../schema';
+import type { CaptureClock } from './timing';
 
 export const IMAGE_NAME = 'image.png';
 export const THUMBNAIL_NAME = 'thumbnail.jpg';
@@ -33,26 +34,43 @@ export function saveCapture(
   thumbnail: Blob,
   events: readonly AnnotationEvent[],
   files: readonly CaptureFile[] = [],
-  /** `jobId`: the capture job, marked saved in the same transaction. */
-  options: { jobId?: string } = {},
+  /** `jobId`: the capture job, marked saved in the same transaction; `clock`: times its stages. */
+  options: { jobId?: string; clock?: CaptureClock } = {},
 ): Promise<void> {
   return saveCaptures(db, [{ capture, image, thumbnail, events, files }], options);
 }
 
-/** Stores several captures in one transaction (imports, sync pulls, seeding): all or none. */
-export async function saveCaptures(db: ExhibitDB, items: readonly CaptureToSave[], { jobId }: { jobId?: string } = {}): Promise<void> {
+/**
+ * Stores several captures in one transaction (imports, sync pulls, seeding): all or none. Each
+ * item's `events` are every annotation event of its capture (new ones are stored, and the
+ * capture's annotation state and tags are their fold).
+ *
+ * The writes go out in two batches instead of one request after another: IndexedDB runs a
+ * transaction's requests in order, so each await is a round trip to the browser's database
+ * thread (about 0.4 ms each, 17 of them before). First everything but the records (images, events,
+ * states, tags, the job), then the records, whose summary rows (lib/capture-summaries.ts) read
+ * the annotation states written just before.
+ */
+export async function saveCaptures(db: ExhibitDB, items: readonly CaptureToSave[], { jobId, clock }: { jobId?: string; clock?: CaptureClock } = {}): Promise<void> {
   const blobs: BlobRow[] = items.flatMap(({ capture, image, thumbnail, files = [] }) => [
     { captureId: capture.id, name: IMAGE_NAME, mediaType: 'image/png', bytes: image.length, blob: new Blob([image as BlobPart], { type: 'image/png' }) },
     { captureId: capture.id, name: THUMBNAIL_NAME, mediaType: thumbnail.type || 'image/jpeg', bytes: thumbnail.size, blob: thumbnail },
     ...files.map((f) => ({ captureId: capture.id, name: f.name, mediaType: f.mediaType, bytes: f.bytes.length, blob: new Blob([f.bytes as BlobPart], { type: f.mediaType }) })),
   ]);
+  const states = items.map((i) => foldAnnotations(i.capture.id, i.events));
+  const tags = items.flatMap((i, k) => tagRowsFor(i.capture, states[k]!.controlIds));
+  const events = items.flatMap((i) => i.events);
   try {
     await db.transaction('rw', [db.captures, db.blobs, db.annotations, db.annotationState, db.tags, ...(jobId ? [db.jobs] : [])], async () => {
-      await db.captures.bulkAdd(items.map((i) => i.capture));
-      await db.blobs.bulkAdd(blobs);
-      await db.annotationState.bulkPut(items.map((i) => emptyAnnotation(i.capture.id)));
-      await applyAnnotationEvents(db, items.flatMap((i) => i.events));
-      if (jobId) await writeJobOutcome(db, jobId, { state: 'saved', captureId: items[0]!.capture.id });
+      const phase = clock ? <T>(stage: string, work: Promise<T>) => clock.time(stage, work) : <T>(_: string, work: Promise<T>) => work;
+      await phase('transaction writes', Promise.all([
+        db.blobs.bulkAdd(blobs),
+        events.length ? db.annotations.bulkPut(events) : undefined,
+        db.annotationState.bulkPut(states),
+        tags.length ? db.tags.bulkPut(tags) : undefined,
+        jobId ? writeJobOutcome(db, jobId, { state: 'saved', captureId: items[0]!.capture.id }) : undefined,
+      ]));
+      await phase('transaction records', db.captures.bulkAdd(items.map((i) => i.capture)));
     });
     if (jobId) settleJob(jobId);
   } catch (err) {
