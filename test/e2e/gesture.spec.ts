@@ -1,4 +1,5 @@
-// The production build, with activeTab and no host permission, driven by a real key press in a
+// The production build, with activeTab and no host permission, driven by a real key press (and a
+// real right-click on the page's context menu) in a
 // headed Chromium on a virtual display: what a person gets after installing Exhibit.
 import { join } from 'node:path';
 import { test, expect } from './fixtures';
@@ -8,7 +9,7 @@ import { ExhibitApi } from './pages/api';
 
 const productionBuild = join(process.env.EXHIBIT_OUT_DIR ?? '.output', 'chrome-mv3');
 
-test.describe('keyboard shortcut in the production build', () => {
+test.describe('gestures in the production build: keyboard shortcut and context menu', () => {
   test.skip(!hasVirtualDisplayTools() && !process.env.CI, 'needs Xvfb and xdotool (installed by .ci/run)');
   let display: VirtualDisplay;
   test.beforeAll(async () => {
@@ -49,6 +50,31 @@ test.describe('keyboard shortcut in the production build', () => {
       const refused = await api.request({ type: 'capture', tabId: otherTabId });
       expect(refused).toMatchObject({ ok: false, error: { code: 'permission-denied', message: expect.stringMatching(/toolbar button|without a click/) } });
       expect((await api.call({ type: 'captures.list' })).total).toBe(1);
+    } finally {
+      await exhibit.close();
+    }
+  });
+
+  test("the page's context menu item captures the page it was opened on, and nothing else", async ({ fixtures }) => {
+    const exhibit = await launchWithExtension({ extensionDir: productionBuild, headless: false, display: display.display });
+    try {
+      const api = await ExhibitApi.open(exhibit);
+      await api.setCapturer();
+      const page = await exhibit.context.newPage();
+      await page.goto(fixtures.url('/sample-console.html'));
+      await page.bringToFront();
+      // Chromium lists an extension's items above "View page source" and "Inspect", the menu's last
+      // two: from the bottom (Up from nothing selected wraps to the last item), the third.
+      display.rightClick(400, 500);
+      await new Promise((r) => setTimeout(r, 700));
+      display.typeKeys('Up', 'Up', 'Up', 'Return');
+      await expect.poll(async () => (await api.call({ type: 'captures.list' })).total, { timeout: 10_000 }).toBe(1);
+      const [capture] = (await api.call({ type: 'captures.list' })).items;
+      expect(capture).toMatchObject({ title: 'People · Acme Identity Admin', url: fixtures.url('/sample-console.html'), mode: 'visible' });
+      const { capture: record } = await api.call({ type: 'captures.get', id: capture.id });
+      expect(record.context.system).toBeTruthy();
+      const job = await api.call({ type: 'capture.last' });
+      expect(job).toMatchObject({ state: 'saved', captureId: capture.id });
     } finally {
       await exhibit.close();
     }
