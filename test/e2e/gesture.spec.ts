@@ -1,6 +1,6 @@
-// The production build, with activeTab and no host permission, driven by a real key press (and a
-// real right-click on the page's context menu) in a
-// headed Chromium on a virtual display: what a person gets after installing Exhibit.
+// The production build, with activeTab and no host permission, driven by a real key press and a
+// real right-click on the page's context menu in a headed Chromium on a virtual display: what a
+// person gets after installing Exhibit.
 import { join } from 'node:path';
 import { test, expect } from './fixtures';
 import { hasVirtualDisplayTools, startVirtualDisplay, type VirtualDisplay } from '../support/display';
