@@ -79,6 +79,8 @@ async function peakMemory<T>(
   cdp: CDPSession,
   pids: number[],
   work: () => Promise<T>,
+  /** A file for where the page's live memory was allocated at its peak (V8's sampling heap profiler), by function. */
+  heapProfile?: string | null,
 ): Promise<{ result: T; heapPeak: number; heapPeakParts: string; heapStart: number; processPeak: number; processStart: number; processAfterPurge: number }> {
   const rss = () => pids.reduce((n, pid) => n + statusKb(pid, 'VmRSS'), 0);
   // What the process holds before this run (memory the previous runs freed but the allocators kept
@@ -108,14 +110,38 @@ async function peakMemory<T>(
   const heapStart = await heap();
   heapPeak = heapStart;
   let running = true;
+  type Node = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: Node[] };
+  let profiled = 0;
+  let atPeak: Node | null = null;
+  if (heapProfile) await cdp.send('HeapProfiler.startSampling', { samplingInterval: 16384 });
   const sampler = (async () => {
     while (running) {
-      heapPeak = Math.max(heapPeak, await heap().catch(() => 0));
+      const now = await heap().catch(() => 0);
+      heapPeak = Math.max(heapPeak, now);
+      if (heapProfile && now > profiled + 8 * MB) {
+        profiled = now;
+        atPeak = ((await cdp.send('HeapProfiler.getSamplingProfile')) as unknown as { profile: { head: Node } }).profile.head;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
   try {
     const result = await work();
+    if (heapProfile) {
+      running = false;
+      await sampler;
+      await cdp.send('HeapProfiler.stopSampling');
+      const bySite = new Map<string, number>();
+      const walk = (n: Node, stack: string[]) => {
+        const here = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
+        const path = [...stack, here].slice(-4).join(' < ');
+        if (n.selfSize) bySite.set(path, (bySite.get(path) ?? 0) + n.selfSize);
+        for (const c of n.children) walk(c, [...stack, here]);
+      };
+      if (atPeak) walk(atPeak, []);
+      const top = [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 60);
+      writeFileSync(heapProfile, `live sampled memory at ${(profiled / MB).toFixed(0)} MB, by allocation site (innermost last)\n${top.map(([k, v]) => `${(v / MB).toFixed(1).padStart(7)} MB  ${k}`).join('\n')}\n`);
+    }
     return { result, heapPeak, heapPeakParts, heapStart, processPeak: pids.reduce((n, pid) => n + statusKb(pid, 'VmHWM'), 0), processStart, processAfterPurge };
   } finally {
     running = false;
@@ -157,7 +183,9 @@ export const exportCase: BenchCase = async (ctx) => {
         // EXHIBIT_BENCH_CPU_PROFILE=<file>: a CPU profile (DevTools format) of the bench page during the first export.
         const profile = process.env.EXHIBIT_BENCH_CPU_PROFILE && r === 0 && count === sizes[0] ? process.env.EXHIBIT_BENCH_CPU_PROFILE : null;
         if (profile) await cdp.send('Profiler.enable').then(() => cdp.send('Profiler.start'));
-        const m = await peakMemory(cdp, pids, () => b.export());
+        // EXHIBIT_BENCH_HEAP_PROFILE=<file>: where the page's live memory was allocated at its peak, during the first export at the largest size.
+        const heapProfile = process.env.EXHIBIT_BENCH_HEAP_PROFILE && r === 0 && count === sizes[sizes.length - 1] ? process.env.EXHIBIT_BENCH_HEAP_PROFILE : null;
+        const m = await peakMemory(cdp, pids, () => b.export(), heapProfile);
         if (profile) writeFileSync(profile, JSON.stringify((await cdp.send('Profiler.stop')).profile));
         exports.push(m.result);
         heap = Math.max(heap, m.heapPeak);
