@@ -80,7 +80,8 @@ export async function listExceptions(db: ExhibitDB, period?: Period): Promise<Ex
   const [flagged, readiness, team] = await Promise.all([db.annotationState.orderBy('exception.at').toArray(), readReadiness(db), db.controls.toArray()]);
   const items: ExceptionItem[] = [];
   const bounds = period ? periodBounds(period) : null;
-  const captures = await db.captures.bulkGet(flagged.map((s) => s.captureId));
+  // Summary rows hold what the list shows (lib/capture-summaries.ts): not the signed records.
+  const captures = await db.captureSummaries.bulkGet(flagged.map((s) => s.captureId));
   flagged.forEach((state, i) => {
     const capture = captures[i];
     if (!state.exception || !capture) return;
@@ -91,7 +92,7 @@ export async function listExceptions(db: ExhibitDB, period?: Period): Promise<Ex
       capturedAt: capture.capturedAt,
       title: capture.title,
       url: capture.url,
-      system: capture.context.system,
+      system: capture.system,
       controlIds: state.controlIds,
       ...state.exception,
     });

@@ -11,7 +11,7 @@ import { AlertIcon, CheckIcon, SearchIcon, UploadIcon } from '@/components/icons
 import { getDb } from '@/lib/db';
 import { ExhibitError } from '@/lib/errors';
 import type { ResponseOf } from '@/lib/handlers';
-import { listCaptures } from '@/lib/library';
+import { listCaptures, summariesOf } from '@/lib/library';
 import { send } from '@/lib/messages';
 import { currentPeriod } from '@/lib/periods/subperiods';
 import { ownerMatches } from '@/lib/readiness/due';
@@ -529,7 +529,8 @@ function useAction(): { busy: boolean; error: string | null; run(action: () => P
 }
 
 function RequestDetail({ request: r, period }: { request: RequestView; period: Period }) {
-  const captures = useLiveQuery(async () => new Map((await getDb().captures.bulkGet(r.captureIds)).filter((c) => !!c).map((c) => [c!.id, c!])), [r.captureIds.join(',')]);
+  // Summary rows (title, URL, system, time): not the signed records with their tables and signatures.
+  const captures = useLiveQuery(async () => new Map((await summariesOf(getDb(), r.captureIds)).map((c) => [c.id, c])), [r.captureIds.join(',')]);
   const action = useAction();
   const [samples, setSamples] = useState('');
   const [note, setNote] = useState('');
@@ -547,7 +548,7 @@ function RequestDetail({ request: r, period }: { request: RequestView; period: P
               <span className="attachment-main">
                 <a href={hrefTo(`/capture/${a.captureId}`)}>{c ? <SafeText value={c.title || c.url} /> : a.captureId}</a>
                 <span className="muted">
-                  {c ? `${c.context.system} · captured ${formatShort(c.capturedAt)} · ` : ''}attached by {a.by.replace(/ <.*>$/, '')}, {formatShort(a.at)}
+                  {c ? `${c.system} · captured ${formatShort(c.capturedAt)} · ` : ''}attached by {a.by.replace(/ <.*>$/, '')}, {formatShort(a.at)}
                 </span>
               </span>
               <button
