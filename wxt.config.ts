@@ -7,6 +7,8 @@ export default defineConfig({
   // EXHIBIT_OUT_DIR lets parallel builds (several test runs on one machine) keep apart.
   outDir: process.env.EXHIBIT_OUT_DIR ?? '.output',
   modules: ['@wxt-dev/module-react', '@wxt-dev/webextension-polyfill'],
+  // EXHIBIT_UNMINIFIED=1: readable function names in profiles (bench/export.ts EXHIBIT_BENCH_HEAP_PROFILE).
+  vite: () => (process.env.EXHIBIT_UNMINIFIED ? { build: { minify: false } } : {}),
   hooks: {
     // The benchmark page (npm run bench) seeds and measures inside the extension; it ships only
     // in the E2E build.
