@@ -3,7 +3,8 @@
 import type { Page } from '@playwright/test';
 import Papa from 'papaparse';
 import { PNG } from 'pngjs';
-import { BANNER_HEAD_LINES, BANNER_LAYOUT, bannerHeightFor, bannerLines, fitText, renderBanner, renderBannerPart } from '../../lib/capture/banner';
+import { BANNER_HEAD_LINES, BANNER_LAYOUT, bannerHeightFor, fitText, renderBanner, renderBannerPart } from '../../lib/capture/banner';
+import { bannerLinesOf } from '../support/banner-lines';
 import type { SignedCapture, TableInfo } from '../../lib/schema';
 import { CONSOLE_FIXTURES, FRAME_HOST, TABLES_PAGE_URL } from '../fixtures/consoles/fixtures';
 import { startConsoleServer, type ConsoleServer } from '../support/console-server';
@@ -54,19 +55,6 @@ async function drawBanner(page: Page, lines: string[], width: number, scale: num
   return Buffer.from(base64, 'base64');
 }
 
-function bannerOf(record: SignedCapture, consoleUser: string | undefined): string[] {
-  return bannerLines({
-    url: record.url,
-    capturedAt: new Date(record.capturedAt),
-    timeZone: record.timeZone,
-    utcOffset: record.utcOffset,
-    capturedBy: record.capturedBy,
-    system: record.context.system,
-    consoleUser,
-    captureId: record.id,
-    capturedPixelsSha256: record.capturedPixelsSha256,
-  });
-}
 
 for (const fixture of CONSOLE_FIXTURES) {
   test(`${fixture.id}: detects system, account and console user at ${new URL(fixture.url).hostname} and stores its tables`, async ({ exhibit, api }) => {
@@ -92,10 +80,10 @@ for (const fixture of CONSOLE_FIXTURES) {
     const drawnBytes = rowBytes * (record.image.bannerHeight - 1);
     const captured = Buffer.from(png.data.subarray(0, drawnBytes));
     const scale = record.image.width / record.viewport.width;
-    const expected = await drawBanner(page, bannerOf(record, fixture.expect.consoleUser), record.image.width, scale);
+    const expected = await drawBanner(page, bannerLinesOf(record, fixture.expect.consoleUser), record.image.width, scale);
     expect(expected.length).toBe(drawnBytes + rowBytes);
     expect(Buffer.compare(captured, expected.subarray(0, drawnBytes)), 'banner pixels').toBe(0);
-    const withoutUser = await drawBanner(page, bannerOf(record, undefined), record.image.width, scale);
+    const withoutUser = await drawBanner(page, bannerLinesOf(record, undefined), record.image.width, scale);
     expect(Buffer.compare(captured, withoutUser.subarray(0, drawnBytes))).not.toBe(0);
 
     // Tables: listed in the signed record, each CSV stored with its header row and rows.

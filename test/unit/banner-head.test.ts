@@ -4,10 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { createHash } from 'node:crypto';
-import { BANNER_HEAD_LINES, bannerLines } from '@/lib/capture/banner';
+import { BANNER_HEAD_LINES } from '@/lib/capture/banner';
 import { buildEvidence, prepareBannerHead, type CapturedPage, type EvidenceEnvironment } from '@/lib/capture/evidence';
 import { encodePngRgba } from '@/lib/capture/png';
 import { generateSigningKey } from '@/lib/capture/signing';
+import { bannerLinesOf } from '../support/banner-lines';
 
 const WIDTH = 24;
 const ROW = 3;
@@ -69,17 +70,7 @@ describe('banner head drawn during the capture', () => {
     expect(tailDrawn).toBe(1);
     const record = split.capture;
     // What the whole banner is for this record (its id and pixel hash), drawn at once.
-    const lines = bannerLines({
-      url: record.url,
-      capturedAt: new Date(record.capturedAt),
-      timeZone: record.timeZone,
-      utcOffset: record.utcOffset,
-      capturedBy: record.capturedBy,
-      system: record.context.system,
-      consoleUser: record.context.consoleUser,
-      captureId: record.id,
-      capturedPixelsSha256: record.capturedPixelsSha256,
-    });
+    const lines = bannerLinesOf(record, record.context.consoleUser);
     const whole = drawLines(lines, WIDTH);
     expect(record.image.bannerHeight).toBe(whole.height);
     expect(record.image.height).toBe(whole.height + 10);
