@@ -39,6 +39,8 @@ async function captureWithThumbnail(api: ExhibitApi, tabId: number): Promise<'of
   const { captureTimings } = await api.call<{ captureTimings: { spans: { stage: string }[] }[] }>({ type: 'diagnostics' });
   const stages = new Set(captureTimings.at(-1)!.spans.map((s) => s.stage));
   expect(stages.has('thumbnail decode')).toBe(true);
+  // The offscreen document decodes with WebCodecs' ImageDecoder and scales the frame; the worker has no ImageDecoder.
+  expect(stages.has('thumbnail scale')).toBe(stages.has('thumbnail offscreen'));
   return stages.has('thumbnail offscreen') ? 'offscreen document' : 'service worker';
 }
 
