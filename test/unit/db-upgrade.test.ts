@@ -1,5 +1,6 @@
 // Version 2 of the database adds the capture's system and host to tag rows; version 3 adds a
-// summary row per capture (lib/capture-summaries.ts). A library written by version 1 or 2 must open
+// summary row per capture (lib/capture-summaries.ts); version 4 drops version 2's tag indexes,
+// which nothing reads since. A library written by version 1 or 2 must open
 // with every capture, tag and month row intact, a summary row for every capture, and filter correctly.
 import Dexie from 'dexie';
 import { ulid } from 'ulid';
@@ -66,7 +67,7 @@ describe('database upgrade from version 1', () => {
 
     const db = new ExhibitDB(name);
     await db.open();
-    expect(db.verno).toBe(3);
+    expect(db.verno).toBe(4);
     for (const t of tables) expect(await db.table(t).toArray()).toEqual(rows[t]);
     const tags = await db.tags.toArray();
     expect(tags).toHaveLength(3);
@@ -122,8 +123,11 @@ describe('database upgrade from version 2', () => {
 
     const db = new ExhibitDB(name);
     await db.open();
-    expect(db.verno).toBe(3);
+    expect(db.verno).toBe(4);
     for (const t of tables) expect(await db.table(t).toArray(), t).toEqual(rows[t]);
+    // Version 2's tag indexes are gone from the stored database, not only from Dexie's view of it.
+    const tagIndexes = db.backendDB().transaction('tags', 'readonly').objectStore('tags').indexNames;
+    expect([...Array.from({ length: tagIndexes.length }, (_, i) => tagIndexes.item(i))]).toEqual(['captureId']);
     const summaries = await summaryRows(db);
     expect(summaries).toHaveLength(4_503);
     expect(summaries).toEqual(expected);
