@@ -6,7 +6,7 @@ import type { CaptureMode, CaptureRecord, Capturer, ElementDescriptor, FullPageI
 import type { TableFile } from '../tables/csv';
 import { utcOffset } from '../time';
 import { BANNER_HEAD_LINES, bannerLines, type BannerPart } from './banner';
-import { deflateRows, readPngHeader, spliceBannerAbove, spliceChannels, type DeflatedRows } from './png';
+import { deflateRows, readPngHeader, spliceBannerAbove, spliceChannels, type DeflatedRows, type PngHeader } from './png';
 import { sha256Hex, signRecord } from './signing';
 import { IMAGE_NAME, type CaptureFile } from './store';
 import { CaptureClock } from './timing';
@@ -100,12 +100,19 @@ export function partName(index: number): string {
 
 type BannerPage = Pick<CapturedPage, 'url' | 'capturedAt' | 'context'>;
 
-function linesOf(page: BannerPage & Pick<CapturedPage, 'mode' | 'region' | 'rendering' | 'redaction'>, env: Pick<EvidenceEnvironment, 'timeZone' | 'capturer'>, id: string, pixelsSha256: string, part?: { index: number; count: number }): string[] {
+function linesOf(
+  page: BannerPage & Pick<CapturedPage, 'mode' | 'region' | 'rendering' | 'redaction'>,
+  env: Pick<EvidenceEnvironment, 'timeZone' | 'capturer'>,
+  offset: string,
+  id: string,
+  pixelsSha256: string,
+  part?: { index: number; count: number },
+): string[] {
   return bannerLines({
     url: page.url,
     capturedAt: page.capturedAt,
     timeZone: env.timeZone,
-    utcOffset: utcOffset(page.capturedAt, env.timeZone),
+    utcOffset: offset,
     capturedBy: env.capturer,
     system: page.context.system,
     consoleUser: page.context.consoleUser,
@@ -129,13 +136,13 @@ export function prepareBannerHead(
   channels: 3 | 4,
   renderHead: (lines: readonly string[], width: number, scale: number) => Omit<BannerPart, 'rgba'> & { rgba: Uint8Array | Uint8ClampedArray },
 ): PreparedBannerHead {
-  const lines = linesOf({ ...page, mode: 'visible' }, env, '', '').slice(0, BANNER_HEAD_LINES);
+  const lines = linesOf({ ...page, mode: 'visible' }, env, utcOffset(page.capturedAt, env.timeZone), '', '').slice(0, BANNER_HEAD_LINES);
   const head = renderHead(lines, width, scale);
   return { lines, scale, rows: head.rows, pixels: deflateRows(head.rgba, width, head.height, channels) };
 }
 
-function headFits(head: PreparedBannerHead | undefined, lines: readonly string[], png: Uint8Array, width: number, scale: number): head is PreparedBannerHead {
-  return !!head && head.scale === scale && head.pixels.width === width && head.pixels.channels === spliceChannels(png) && head.lines.every((l, i) => l === lines[i]);
+function headFits(head: PreparedBannerHead | undefined, lines: readonly string[], header: PngHeader, scale: number): head is PreparedBannerHead {
+  return !!head && head.scale === scale && head.pixels.width === header.width && head.pixels.channels === spliceChannels(header) && head.lines.every((l, i) => l === lines[i]);
 }
 
 export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment): Promise<Evidence> {
@@ -151,10 +158,11 @@ export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment
   const parts = await Promise.all(
     pngs.map(async (png, i) => {
       const [pixelsSha256, prepared] = await Promise.all([clock.time('sha256 of pixels', sha256Hex(png)), pngs.length === 1 ? env.bannerHead : undefined]);
-      const lines = linesOf(page, env, id, pixelsSha256, pngs.length > 1 ? { index: i + 1, count: pngs.length } : undefined);
+      const partHeader = i === 0 ? header : readPngHeader(png);
+      const lines = linesOf(page, env, offset, id, pixelsSha256, pngs.length > 1 ? { index: i + 1, count: pngs.length } : undefined);
       let bytes: Uint8Array;
       let bannerHeight: number;
-      if (env.renderBannerTail && headFits(prepared, lines, png, header.width, scale)) {
+      if (env.renderBannerTail && headFits(prepared, lines, partHeader, scale)) {
         // Only the lines from the pixel hash down are drawn now; the head was drawn during the capture.
         const tail = clock.timeSync('banner tail render', () => env.renderBannerTail!(lines, header.width, scale, prepared.rows));
         bytes = clock.timeSync('banner splice', () => spliceBannerAbove(png, tail.rgba, tail.height, prepared.pixels));
@@ -164,7 +172,6 @@ export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment
         bytes = clock.timeSync('banner splice', () => spliceBannerAbove(png, banner.rgba, banner.height));
         bannerHeight = banner.height;
       }
-      const partHeader = i === 0 ? header : readPngHeader(png);
       return {
         bytes,
         pixelsSha256,

@@ -116,7 +116,8 @@ export function deflateRows(rgba: Uint8Array | Uint8ClampedArray, width: number,
 }
 
 /** Bytes per pixel of `png` when a banner can be spliced onto it (8-bit, non-interlaced RGB or RGBA), else null. */
-export function spliceChannels(png: Uint8Array): 3 | 4 | null {
+export function spliceChannels(png: Uint8Array | PngHeader): 3 | 4 | null {
+  if (!(png instanceof Uint8Array)) return channelsOf(png);
   try {
     return channelsOf(readPngHeader(png));
   } catch {
