@@ -62,7 +62,7 @@ export async function saveCaptures(db: ExhibitDB, items: readonly CaptureToSave[
   const events = items.flatMap((i) => i.events);
   try {
     await db.transaction('rw', [db.captures, db.blobs, db.annotations, db.annotationState, db.tags, ...(jobId ? [db.jobs] : [])], async () => {
-      const phase = clock ? <T>(stage: string, work: Promise<T>) => clock.time(stage, work) : <T>(_: string, work: Promise<T>) => work;
+      const phase = <T>(stage: string, work: Promise<T>) => (clock ? clock.time(stage, work) : work);
       await phase('transaction writes', Promise.all([
         db.blobs.bulkAdd(blobs),
         events.length ? db.annotations.bulkPut(events) : undefined,

@@ -244,11 +244,7 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
     capturedAt,
     url,
     title: facts?.title ?? tab.title ?? '',
-    viewport: {
-      width: Math.round(fullPage?.plan.viewport.width || facts?.viewport.width || tab.width || 1),
-      height: Math.round(fullPage?.plan.viewport.height || facts?.viewport.height || tab.height || 1),
-    },
-    devicePixelRatio: fullPage?.plan.devicePixelRatio ?? facts?.devicePixelRatio ?? 1,
+    ...viewportOf(tab, facts, fullPage?.plan),
     mode: shot?.mode ?? request.mode,
     ...(shot?.region ? { region: shot.region } : {}),
     ...(shot?.element ? { element: shot.element } : {}),
@@ -293,14 +289,29 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
  * The banner's head for a visible capture of `tab` taken at `capturedAt`, at the size the picture
  * will most likely have (the viewport in device pixels); undefined when the page could not be read.
  */
-function bannerHeadFor(tab: { url?: string; width?: number }, snapshot: PageFacts | null, capturedAt: Date, capturer: Capturer): PreparedBannerHead | undefined {
+function bannerHeadFor(tab: { url?: string; width?: number; height?: number }, snapshot: PageFacts | null, capturedAt: Date, capturer: Capturer): PreparedBannerHead | undefined {
   const url = tab.url ?? '';
   const facts = factsFor(url, snapshot);
   if (!facts) return undefined;
-  // The same viewport width and scale captureTab gives the evidence (below), for the predicted image width.
-  const cssWidth = Math.round(facts.viewport.width || tab.width || 1);
-  const width = Math.round(cssWidth * (facts.devicePixelRatio || 1));
-  return prepareBannerHead({ url, capturedAt, context: facts.context }, { timeZone: localTimeZone(), capturer }, width, width / cssWidth, lastChannels, renderBannerHead);
+  // The viewport and scale the evidence will record, for the image width they predict.
+  const { viewport, devicePixelRatio } = viewportOf(tab, facts);
+  const width = Math.round(viewport.width * devicePixelRatio);
+  return prepareBannerHead({ url, capturedAt, context: facts.context }, { timeZone: localTimeZone(), capturer }, width, width / viewport.width, lastChannels, renderBannerHead);
+}
+
+/** The page's viewport in CSS pixels and its device pixel ratio, as the evidence records them: a full page's scroll plan, else the page's facts, else the tab. */
+function viewportOf(
+  tab: { width?: number; height?: number },
+  facts: PageFacts | null,
+  plan?: Pick<ScrollPlan, 'viewport' | 'devicePixelRatio'>,
+): Pick<CapturedPage, 'viewport' | 'devicePixelRatio'> {
+  return {
+    viewport: {
+      width: Math.round(plan?.viewport.width || facts?.viewport.width || tab.width || 1),
+      height: Math.round(plan?.viewport.height || facts?.viewport.height || tab.height || 1),
+    },
+    devicePixelRatio: plan?.devicePixelRatio ?? facts?.devicePixelRatio ?? 1,
+  };
 }
 
 /** Banner, hash, signature and thumbnail for `page`, stored with its first annotation in one transaction. */
