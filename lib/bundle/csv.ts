@@ -14,9 +14,15 @@ export function csvCell(value: string | number | boolean | null | undefined): st
   return `"${text.replace(/"/g, '""')}"`;
 }
 
+type Cell = string | number | boolean | null | undefined;
+
 /** A UTF-8 byte order mark first, so Excel reads non-ASCII text correctly. */
-export function toCsv(header: readonly string[], rows: Iterable<readonly (string | number | boolean | null | undefined)[]>): string {
-  const lines = [header.map(csvCell).join(',')];
-  for (const row of rows) lines.push(row.map(csvCell).join(','));
-  return `\ufeff${lines.join('\r\n')}\r\n`;
+export function toCsv(header: readonly string[], rows: Iterable<readonly Cell[]>): string {
+  return [...csvLines(header, rows)].join('');
+}
+
+/** The CSV of toCsv, one line (with its CRLF) at a time: a table of thousands of rows need never be one string. */
+export function* csvLines(header: readonly string[], rows: Iterable<readonly Cell[]>): Generator<string> {
+  yield `\ufeff${header.map(csvCell).join(',')}\r\n`;
+  for (const row of rows) yield `${row.map(csvCell).join(',')}\r\n`;
 }

@@ -9,15 +9,15 @@ import { CRITERIA_CONTROLS } from '../controls/catalog';
 import type { ExhibitDB } from '../db';
 import { ExhibitError } from '../errors';
 import { periodBounds } from '../periods/periods';
-import type { AnnotationEvent, Control, PublicKeyJwk } from '../schema';
+import type { AnnotationEvent, Control, PublicKeyJwk, SignedCapture } from '../schema';
 import { isoDateSchema } from '../schema';
 import { sha256Hex, signBytes } from '../capture/signing';
 import { partName } from '../capture/evidence';
 import { IMAGE_NAME, THUMBNAIL_NAME } from '../capture/store';
 import { BAG_INFO, BAGIT, BAGIT_TXT, PAYLOAD_MANIFEST, SIGNATURE, TAG_MANIFEST, formatManifest, formatTagFile, humanSize, payloadOxum, type ManifestEntry } from './bagit';
 import { BAG_INFO_LABELS, SIDECAR_SCHEMA, SIGNATURE_SCHEMA, type BundleSignature, type Sidecar } from './format';
-import { indexCsv, indexHtmlParts, type IndexModel } from './index-files';
-import { layOut, type BundleCapture, type LayoutInput, type RequestFolder, type SignerInfo } from './layout';
+import { indexCsvLines, indexHtmlParts, type IndexModel } from './index-files';
+import { layOut, listingOf, type BundleCapture, type LayoutInput, type RequestFolder, type SignerInfo } from './layout';
 import { readinessForPeriod, transientPeriod, type ReadinessBundleData } from '../readiness/export';
 import { toCsv } from './csv';
 import { bundleFileName, topFolderName } from './names';
@@ -151,6 +151,10 @@ export async function readExportInputs(db: ExhibitDB, selection: ExportSelection
   const signerRows = new Map((await db.signers.bulkGet(fingerprints)).filter((s) => !!s).map((s) => [s!.fingerprint, s!]));
 
   const inputs: LayoutInput[] = [];
+  // One object per signer and one copy of each repeated string, however many captures share them.
+  const signers = new Map<string, SignerInfo>();
+  const strings = new Map<string, string>();
+  const intern = (value: string) => strings.get(value) ?? (strings.set(value, value), value);
   captures.forEach((capture, i) => {
     const signer = signerRows.get(capture.signingKeyFingerprint);
     if (!signer) {
@@ -160,11 +164,12 @@ export async function readExportInputs(db: ExhibitDB, selection: ExportSelection
     if (!names.has(IMAGE_NAME)) throw new ExhibitError('conflict', `Capture ${capture.id} has no stored image; nothing was exported.`);
     const missingPart = (capture.parts ?? []).find((p) => !names.has(partName(p.index)));
     if (missingPart) throw new ExhibitError('conflict', `Capture ${capture.id} is saved in ${capture.parts!.length} parts, but part ${missingPart.index} is not stored; nothing was exported.`);
-    const signerInfo: SignerInfo = { fingerprint: signer.fingerprint, publicKeyJwk: signer.publicJwk, installationId: signer.installationId, name: signer.name, email: signer.email };
+    let signerInfo = signers.get(signer.fingerprint);
+    if (!signerInfo) signers.set(signer.fingerprint, (signerInfo = { fingerprint: signer.fingerprint, publicKeyJwk: signer.publicJwk, installationId: signer.installationId, name: signer.name, email: signer.email }));
     inputs.push({
-      capture,
+      capture: listingOf(capture, intern),
       annotation: states[i] ?? { captureId: capture.id, controlIds: [], note: '', updatedAt: null, updatedBy: null },
-      history: (history.get(capture.id) ?? []).sort((a, b) => (a.at !== b.at ? (a.at < b.at ? -1 : 1) : a.id < b.id ? -1 : 1)),
+      historyIds: (history.get(capture.id) ?? []).sort((a, b) => (a.at !== b.at ? (a.at < b.at ? -1 : 1) : a.id < b.id ? -1 : 1)).map((e) => e.id),
       signer: signerInfo,
       tableBlobs: [...names].filter((n) => n.startsWith('tables/')).sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
       hasThumbnail: names.has(THUMBNAIL_NAME),
@@ -246,17 +251,17 @@ function filesPerPlacement(bc: BundleCapture): number {
   return 2 + bc.tableBlobs.length + Math.max(0, (bc.capture.parts?.length ?? 0) - 1);
 }
 
-function sidecarFor(bc: BundleCapture, placementIndex: number): Sidecar {
+function sidecarFor(bc: BundleCapture, loaded: LoadedCapture, placementIndex: number): Sidecar {
   const p = bc.placements[placementIndex]!;
   return {
     schema: SIDECAR_SCHEMA,
     filedUnder: p.controlId,
     ...(p.request ? { filedUnderRequest: p.request } : {}),
     files: { image: p.image, ...(p.parts.length ? { parts: p.parts } : {}), tables: p.tables, thumbnail: bc.thumbnail },
-    capture: bc.capture,
+    capture: loaded.record,
     signer: bc.signer,
     annotation: (({ captureId: _id, ...state }) => state)(bc.annotation),
-    annotationHistory: bc.history,
+    annotationHistory: loaded.history,
   };
 }
 
@@ -275,6 +280,10 @@ function requestsCsvFile(plan: ExportPlan): string {
 export type FileBytes = Uint8Array | Blob;
 
 export interface LoadedCapture {
+  /** The capture's signed record (the plan holds only its listing). */
+  record: SignedCapture;
+  /** The annotation events of the plan's `historyIds`, in that order. */
+  history: AnnotationEvent[];
   image: FileBytes;
   /** Parts 2…n of a capture saved in parts, in order (part 1 is `image`); absent for a capture in one image. */
   parts?: FileBytes[];
@@ -304,18 +313,26 @@ async function loadCapture(db: ExhibitDB, bc: BundleCapture, service: ChecksumSe
   const id = bc.capture.id;
   const extraParts = (bc.capture.parts ?? []).slice(1);
   const names = [IMAGE_NAME, ...extraParts.map((p) => partName(p.index)), ...(bc.thumbnail ? [THUMBNAIL_NAME] : []), ...bc.tableBlobs];
-  const rows = await db.blobs.bulkGet(names.map((n) => [id, n] as [string, string]));
+  const gone = (what: string) => new ExhibitError('conflict', `The ${what} of capture ${id} disappeared during the export; nothing was saved.`);
+  // The files, the record and its history (signed and append-only: what the plan saw is still
+  // there), in one read transaction: one per capture, not one per store.
+  const [rows, record, events] = await db.transaction('r', [db.blobs, db.captures, db.annotations], () =>
+    Promise.all([db.blobs.bulkGet(names.map((n) => [id, n] as [string, string])), db.captures.get(id), db.annotations.bulkGet(bc.historyIds)]),
+  );
   const summed = await Promise.all(
     rows.map(async (row, i) => {
-      if (!row) throw new ExhibitError('conflict', `The ${names[i]} of capture ${id} disappeared during the export; nothing was saved.`);
+      if (!row) throw gone(names[i]!);
       const sums = await service.sumBlob(row.blob);
       // A Blob's bytes never change: the bytes summed are the bytes the zip will hold.
       if (sums.size !== row.blob.size) throw new ExhibitError('conflict', `The ${names[i]} of capture ${id} could not be read in full; nothing was saved.`);
       return { blob: row.blob, ...sums };
     }),
   );
+  if (!record) throw gone('record');
+  const history = events.filter((e) => e !== undefined);
+  if (history.length !== bc.historyIds.length) throw gone('annotation history');
   const image = summed[0]!;
-  if (image.size !== bc.capture.image.bytes || image.sha256 !== bc.capture.image.sha256) {
+  if (record.image.sha256 !== bc.capture.image.sha256 || image.size !== record.image.bytes || image.sha256 !== record.image.sha256) {
     throw new ExhibitError('conflict', `The stored image of capture ${id} no longer matches the hash it was signed with (storage damage?); the export stopped and nothing was saved.`);
   }
   const parts = summed.slice(1, 1 + extraParts.length);
@@ -327,6 +344,8 @@ async function loadCapture(db: ExhibitDB, bc: BundleCapture, service: ChecksumSe
   }
   const rest = summed.slice(1 + extraParts.length).map((s) => s.blob);
   return {
+    record,
+    history,
     image: image.blob,
     parts: parts.map((p) => p.blob),
     thumbnail: bc.thumbnail ? rest[0]! : null,
@@ -368,9 +387,9 @@ function textBlob(pieces: Iterable<string>): Blob {
   return new Blob(blobs);
 }
 
-async function blobSums(sumBlob: ChecksumService['sumBlob'], blob: Blob): Promise<KnownSums> {
+async function blobSums(sumBlob: ChecksumService['sumBlob'], blob: Blob, path: string): Promise<KnownSums> {
   const sums = await sumBlob(blob);
-  if (sums.size !== blob.size) throw new ExhibitError('internal', 'The index page of the bundle could not be read back in full; the export stopped.');
+  if (sums.size !== blob.size) throw new ExhibitError('internal', `The bundle's ${path} could not be read back in full; the export stopped.`);
   return { crc32: sums.crc32, sha256: sums.sha256 };
 }
 
@@ -391,7 +410,7 @@ export function volumeParts(load: CaptureLoader, plan: ExportPlan, volume: Volum
 function volumeEntries(load: CaptureLoader, plan: ExportPlan, volume: VolumePlan, identity: ExportIdentity, hooks: VolumeHooks): AsyncGenerator<ZipWriteEntry> {
   const top = `${plan.topFolder}/`;
   const exportedAt = new Date(plan.exportedAt);
-  const payload: { path: string; sha256: Promise<string> }[] = [];
+  const payload: { path: string; sha256: string | Promise<string> }[] = [];
   let payloadBytes = 0;
   const checkAbort = () => {
     if (hooks.signal?.aborted) throw hooks.signal.reason ?? new DOMException('The export was cancelled.', 'AbortError');
@@ -417,7 +436,10 @@ function volumeEntries(load: CaptureLoader, plan: ExportPlan, volume: VolumePlan
       // A Blob the loader did not checksum is read here, and hashed like any array.
       if (bytes instanceof Blob && known?.crc32 === undefined) bytes = new Uint8Array(await bytes.arrayBuffer());
       if (isPayload) {
-        payload.push({ path, sha256: Promise.resolve(known ? known.sha256 : (await startHash(bytes as Uint8Array)).sha256) });
+        // A hash under way is replaced by its value once known: one string per file, not a promise too.
+        const entry = { path, sha256: known ? known.sha256 : (await startHash(bytes as Uint8Array)).sha256 };
+        if (entry.sha256 instanceof Promise) entry.sha256.then((hex) => (entry.sha256 = hex), () => undefined);
+        payload.push(entry);
         payloadBytes += bytes instanceof Blob ? bytes.size : bytes.length;
       }
       hooks.onFile?.();
@@ -439,6 +461,7 @@ function volumeEntries(load: CaptureLoader, plan: ExportPlan, volume: VolumePlan
       const bc = volume.captures[i]!;
       const loaded = await loads[i]!;
       delete loads[i];
+      if (loaded.record.id !== bc.capture.id) throw new ExhibitError('internal', `The record read for capture ${bc.capture.id} is capture ${loaded.record.id}'s; the export stopped.`);
       const capturedAt = new Date(bc.capture.capturedAt);
       // Each file's hash is worked out once, however many folders the capture is filed in.
       const sums = new Map<FileBytes, KnownSums>(loaded.checksums ?? []);
@@ -455,7 +478,7 @@ function volumeEntries(load: CaptureLoader, plan: ExportPlan, volume: VolumePlan
           if (!part) throw new ExhibitError('internal', `Part ${k + 1} of capture ${bc.capture.id} was not read; the export stopped.`);
           yield await file(p.folder + p.parts[k]!, part, capturedAt, true, await sumOf(part));
         }
-        yield await file(p.folder + p.sidecar, `${JSON.stringify(sidecarFor(bc, pi), null, 2)}\n`, capturedAt, true);
+        yield await file(p.folder + p.sidecar, `${JSON.stringify(sidecarFor(bc, loaded, pi), null, 2)}\n`, capturedAt, true);
         for (let t = 0; t < p.tables.length; t++) yield await file(p.folder + p.tables[t]!, loaded.tables[t]!, capturedAt, true, await sumOf(loaded.tables[t]!));
       }
       if (bc.thumbnail && loaded.thumbnail) yield await file(`data/${bc.thumbnail}`, loaded.thumbnail, capturedAt, true, await sumOf(loaded.thumbnail));
@@ -479,8 +502,9 @@ function volumeEntries(load: CaptureLoader, plan: ExportPlan, volume: VolumePlan
     // The page is a Blob of its encoded pieces (checksummed where the library's files are): at
     // thousands of captures it is tens of megabytes, which this page need never hold as one string.
     const indexHtml = textBlob(indexHtmlParts(model));
-    yield await file('data/index.html', indexHtml, exportedAt, true, hooks.sumBlob ? await blobSums(hooks.sumBlob, indexHtml) : undefined);
-    yield await file('data/index.csv', indexCsv(volume.captures, plan.controls), exportedAt, true);
+    yield await file('data/index.html', indexHtml, exportedAt, true, hooks.sumBlob ? await blobSums(hooks.sumBlob, indexHtml, 'data/index.html') : undefined);
+    const indexCsv = textBlob(indexCsvLines(volume.captures, plan.controls));
+    yield await file('data/index.csv', indexCsv, exportedAt, true, hooks.sumBlob ? await blobSums(hooks.sumBlob, indexCsv, 'data/index.csv') : undefined);
     if (plan.readiness) {
       yield await file('data/coverage.csv', toCsv(plan.readiness.coverageCsv.header, plan.readiness.coverageCsv.rows), exportedAt, true);
       yield await file('data/exceptions.csv', toCsv(plan.readiness.exceptionsCsv.header, plan.readiness.exceptionsCsv.rows), exportedAt, true);

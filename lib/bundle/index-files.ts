@@ -5,7 +5,7 @@
 import type { CoverageCell } from '../periods/coverage';
 import type { ReadinessBundleData } from '../readiness/export';
 import { formatWallClock } from '../time';
-import { toCsv } from './csv';
+import { csvLines } from './csv';
 import type { BundleCapture, BundleControl, Placement, RequestFolder } from './layout';
 
 export interface IndexModel {
@@ -323,12 +323,15 @@ export const INDEX_CSV_HEADER = [
 ] as const;
 
 /** One row per capture and control it is filed under (one row with an empty control for untagged captures); request copies are in requests.csv. */
-export function indexCsv(captures: readonly BundleCapture[], controls: readonly BundleControl[]): string {
+export function indexCsvLines(captures: readonly BundleCapture[], controls: readonly BundleControl[]): Generator<string> {
   const titles = new Map(controls.map((c) => [c.id, c.title]));
-  const rows = captures.flatMap((bc) =>
-    bc.placements.filter((p) => !p.request).map((p) => {
-      const c = bc.capture;
-      return [
+  // Row by row, as lines: at thousands of captures the file is megabytes, never held as one string.
+  function* rows() {
+    for (const bc of captures) {
+      for (const p of bc.placements) {
+        if (p.request) continue;
+        const c = bc.capture;
+        yield [
         p.controlId ?? '',
         p.controlId ? (titles.get(p.controlId) ?? '') : '',
         c.id,
@@ -348,8 +351,9 @@ export function indexCsv(captures: readonly BundleCapture[], controls: readonly 
         p.folder + p.image,
         p.folder + p.sidecar,
         c.signingKeyFingerprint,
-      ];
-    }),
-  );
-  return toCsv(INDEX_CSV_HEADER, rows);
+        ];
+      }
+    }
+  }
+  return csvLines(INDEX_CSV_HEADER, rows());
 }

@@ -3,7 +3,7 @@
 // data/requests/<request>/ (or its <sample>/ sub-folder) for each request of the auditor's list it
 // answers; a shared thumbnail in data/thumbnails/. Names are decided here, once, so the index,
 // the CSVs and the zip agree.
-import type { AnnotationEvent, AnnotationState, Cadence, Control, PublicKeyJwk, SignedCapture } from '../schema';
+import type { AnnotationState, Cadence, Control, PageContext, PublicKeyJwk, SignedCapture } from '../schema';
 import type { BundleRequest } from '../readiness/export';
 import { LIMITS, UniqueNames, captureBaseName, safeSegment } from './names';
 
@@ -34,10 +34,48 @@ export interface Placement {
   parts: string[];
 }
 
+/**
+ * What an export's plan keeps of a capture's signed record: what names its files and volumes, and
+ * what index.html and index.csv show. The record itself (with page facts, tables and signature;
+ * thousands of them are tens of megabytes, held until the last volume is checked) is read again
+ * when its sidecar is written.
+ */
+export type CaptureListing = Pick<SignedCapture, 'id' | 'capturedAt' | 'timeZone' | 'utcOffset' | 'url' | 'title' | 'capturedBy' | 'mode' | 'image' | 'parts' | 'signingKeyFingerprint'> & {
+  context: Pick<PageContext, 'system' | 'host' | 'account' | 'consoleUser'>;
+};
+
+/**
+ * The listing of a capture. `intern` gives back one copy of equal strings (a console's name, a
+ * person, a time zone), which thousands of records read from IndexedDB would each hold their own of.
+ */
+export function listingOf(capture: SignedCapture, intern: (value: string) => string = (value) => value): CaptureListing {
+  const { context, capturedBy, image } = capture;
+  return {
+    id: capture.id,
+    capturedAt: capture.capturedAt,
+    timeZone: intern(capture.timeZone),
+    utcOffset: intern(capture.utcOffset),
+    url: capture.url,
+    title: capture.title,
+    capturedBy: { name: intern(capturedBy.name), email: intern(capturedBy.email), team: intern(capturedBy.team ?? '') },
+    mode: capture.mode,
+    image: { mediaType: image.mediaType, sha256: image.sha256, width: image.width, height: image.height, bytes: image.bytes, bannerHeight: image.bannerHeight },
+    ...(capture.parts ? { parts: capture.parts } : {}),
+    signingKeyFingerprint: intern(capture.signingKeyFingerprint),
+    context: {
+      system: intern(context.system),
+      host: intern(context.host),
+      ...(context.account !== undefined ? { account: intern(context.account) } : {}),
+      ...(context.consoleUser !== undefined ? { consoleUser: intern(context.consoleUser) } : {}),
+    },
+  };
+}
+
 export interface BundleCapture {
-  capture: SignedCapture;
+  capture: CaptureListing;
   annotation: AnnotationState;
-  history: AnnotationEvent[];
+  /** Ids of the annotation events `annotation` is the fold of, oldest first: the sidecar's history, read again when it is written. */
+  historyIds: string[];
   signer: SignerInfo;
   /** Blob names of extracted tables ("tables/1.csv"). */
   tableBlobs: string[];
@@ -70,9 +108,10 @@ export interface RequestFolder {
 }
 
 export interface LayoutInput {
-  capture: SignedCapture;
+  capture: CaptureListing;
   annotation: AnnotationState;
-  history: AnnotationEvent[];
+  /** Ids of the annotation events `annotation` is the fold of, oldest first. */
+  historyIds: string[];
   signer: SignerInfo;
   tableBlobs: string[];
   hasThumbnail: boolean;
@@ -176,7 +215,7 @@ export function layOut(
     captures.push({
       capture: input.capture,
       annotation: input.annotation,
-      history: input.history,
+      historyIds: input.historyIds,
       signer: input.signer,
       tableBlobs: input.tableBlobs,
       thumbnail: input.hasThumbnail ? `thumbnails/${input.capture.id}.jpg` : null,

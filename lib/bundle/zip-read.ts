@@ -260,7 +260,6 @@ function u64(view: DataView, at: number): number {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
-const utf8 = new TextEncoder();
 
 /** How a name compares with others for clashes: Unicode NFC, lower case (ASCII names, nearly all, need no normalising). */
 function folded(name: string): string {
@@ -355,6 +354,8 @@ export class ZipArchive {
     const cd = await bytesAt(source, cdOffset, cdSize);
     const cv = new DataView(cd.buffer, cd.byteOffset, cd.byteLength);
     const entries: ZipEntry[] = [];
+    /** Each entry's name length in bytes, by its index in `entries`. */
+    const nameBytes = new Uint16Array(count);
     const seen = new Map<string, string>();
     let total = 0;
     let pos = 0;
@@ -423,30 +424,35 @@ export class ZipArchive {
       if (size > limits.maxEntryBytes) throw new ZipError('too-large', `Entry "${name}" declares ${size} bytes, more than the limit of ${limits.maxEntryBytes}; refused before inflating.`, name);
       total += size;
       if (total > limits.maxTotalBytes) throw new ZipError('too-large', `The archive declares more than ${limits.maxTotalBytes} bytes in total once unpacked; refused before inflating.`);
+      nameBytes[entries.length] = nameLength;
       entries.push({ name, directory, method, crc32, compressedSize, size, localHeaderOffset });
     }
     if (total > limits.ratioFloorBytes && total > size * limits.maxRatio) {
       throw new ZipError('too-large', `The archive would unpack to ${total} bytes, ${Math.round(total / size)} times its own size (a zip bomb?); refused before inflating.`);
     }
     // A file and a folder of the same name cannot both be extracted. (Thousands of entries share a
-    // few folders: each folder is looked up once.)
-    const files = new Map(entries.filter((e) => !e.directory).map((e) => [folded(e.name), e.name]));
+    // few folders: each folder is looked up once. `seen` holds every entry's folded name: a file's
+    // is its name, a folder entry's ends with "/".)
     const folders = new Map<string, string | undefined>();
     for (const e of entries) {
       const name = e.name.replace(/\/$/, '');
       for (let at = name.indexOf('/'); at > 0; at = name.indexOf('/', at + 1)) {
         const folder = name.slice(0, at);
         let clash = folders.get(folder);
-        if (!folders.has(folder)) folders.set(folder, (clash = files.get(folded(folder))));
+        if (!folders.has(folder)) {
+          const same = seen.get(folded(folder));
+          folders.set(folder, (clash = same !== undefined && !same.endsWith('/') ? same : undefined));
+        }
         if (clash !== undefined) throw new ZipError('unsafe-entry', `Entry "${e.name}" sits inside "${clash}", which is a file.`, e.name);
       }
     }
     // Entries whose data overlap are how the densest zip bombs reuse one compressed stream.
-    const byOffset = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
-    for (let i = 0; i < byOffset.length; i++) {
-      const e = byOffset[i]!;
-      const end = e.localHeaderOffset + 30 + utf8.encode(e.name).length + e.compressedSize;
-      const next = byOffset[i + 1]?.localHeaderOffset ?? cdOffset;
+    const byOffset = entries.map((_, i) => i).sort((a, b) => entries[a]!.localHeaderOffset - entries[b]!.localHeaderOffset);
+    for (let k = 0; k < byOffset.length; k++) {
+      const i = byOffset[k]!;
+      const e = entries[i]!;
+      const end = e.localHeaderOffset + 30 + nameBytes[i]! + e.compressedSize;
+      const next = k + 1 < byOffset.length ? entries[byOffset[k + 1]!]!.localHeaderOffset : cdOffset;
       if (end > next) throw new ZipError('unsafe-entry', `Entry "${e.name}" overlaps the data of another entry (a zip-bomb technique); refused.`, e.name);
     }
     const archive = new ZipArchive(source, entries, options.crc32 ?? crc32, cdOffset);

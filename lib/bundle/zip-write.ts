@@ -63,34 +63,61 @@ function localHeader(w: Written): Uint8Array {
   return out;
 }
 
-function centralHeader(w: Written): Uint8Array {
-  const zip64 = w.offset >= U32;
-  const extra = zip64 ? 12 : 0;
-  const out = new Uint8Array(46 + w.name.length + extra);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, 0x02014b50, true);
-  v.setUint16(4, MADE_BY, true);
-  v.setUint16(6, zip64 ? 45 : 20, true);
-  v.setUint16(8, UTF8_FLAG, true);
-  v.setUint16(10, 0, true);
-  v.setUint16(12, w.time, true);
-  v.setUint16(14, w.date, true);
-  v.setUint32(16, w.crc, true);
-  v.setUint32(20, w.size, true);
-  v.setUint32(24, w.size, true);
-  v.setUint16(28, w.name.length, true);
-  v.setUint16(30, extra, true);
-  // comment length, disk number start, internal attributes: 0
-  v.setUint32(38, FILE_ATTRIBUTES, true);
-  v.setUint32(42, zip64 ? U32 : w.offset, true);
-  out.set(w.name, 46);
-  if (zip64) {
-    const at = 46 + w.name.length;
-    v.setUint16(at, 0x0001, true);
-    v.setUint16(at + 2, 8, true);
-    v.setBigUint64(at + 4, BigInt(w.offset), true);
+/**
+ * The central directory, written as each entry is: one growing buffer, not a record per entry kept
+ * until the end (tens of thousands of small objects in a large export).
+ */
+class CentralDirectory {
+  private bytes = new Uint8Array(64 * 1024);
+  private view = new DataView(this.bytes.buffer);
+  size = 0;
+  count = 0;
+
+  add(w: Written): void {
+    const zip64 = w.offset >= U32;
+    const extra = zip64 ? 12 : 0;
+    const length = 46 + w.name.length + extra;
+    if (this.size + length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.size + length));
+      grown.set(this.bytes.subarray(0, this.size));
+      this.bytes = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    const v = this.view;
+    const at = this.size;
+    v.setUint32(at, 0x02014b50, true);
+    v.setUint16(at + 4, MADE_BY, true);
+    v.setUint16(at + 6, zip64 ? 45 : 20, true);
+    v.setUint16(at + 8, UTF8_FLAG, true);
+    v.setUint16(at + 10, 0, true);
+    v.setUint16(at + 12, w.time, true);
+    v.setUint16(at + 14, w.date, true);
+    v.setUint32(at + 16, w.crc, true);
+    v.setUint32(at + 20, w.size, true);
+    v.setUint32(at + 24, w.size, true);
+    v.setUint16(at + 28, w.name.length, true);
+    v.setUint16(at + 30, extra, true);
+    // comment length, disk number start, internal attributes: 0
+    v.setUint16(at + 32, 0, true);
+    v.setUint16(at + 34, 0, true);
+    v.setUint16(at + 36, 0, true);
+    v.setUint32(at + 38, FILE_ATTRIBUTES, true);
+    v.setUint32(at + 42, zip64 ? U32 : w.offset, true);
+    this.bytes.set(w.name, at + 46);
+    if (zip64) {
+      const x = at + 46 + w.name.length;
+      v.setUint16(x, 0x0001, true);
+      v.setUint16(x + 2, 8, true);
+      v.setBigUint64(x + 4, BigInt(w.offset), true);
+    }
+    this.size += length;
+    this.count++;
   }
-  return out;
+
+  /** The directory's bytes, in copies of at most `piece` bytes (a reader may keep or transfer each). */
+  *pieces(piece: number): Generator<Uint8Array> {
+    for (let at = 0; at < this.size; at += piece) yield this.bytes.slice(at, Math.min(this.size, at + piece));
+  }
 }
 
 function endRecords(count: number, cdOffset: number, cdSize: number): Uint8Array {
@@ -132,7 +159,7 @@ function endRecords(count: number, cdOffset: number, cdSize: number): Uint8Array
 export async function* zipParts(entries: AsyncIterable<ZipWriteEntry>, options: { chunkBytes?: number; largeBytes?: number } = {}): AsyncGenerator<Uint8Array | Blob> {
   const chunkBytes = options.chunkBytes ?? 2 * 1024 * 1024;
   const largeBytes = Math.min(options.largeBytes ?? 64 * 1024, chunkBytes);
-  const written: Written[] = [];
+  const directory = new CentralDirectory();
   const seen = new Set<string>();
   let offset = 0;
   let pending: Uint8Array[] = [];
@@ -166,7 +193,7 @@ export async function* zipParts(entries: AsyncIterable<ZipWriteEntry>, options: 
     if (seen.has(key)) throw new Error(`${name} would be written twice into the archive.`);
     seen.add(key);
     const w: Written = { name: encoder.encode(name), crc: entry.crc32 ?? crc32(bytes as Uint8Array), size, offset, ...dosDateTime(lastModified) };
-    written.push(w);
+    directory.add(w);
     const header = localHeader(w);
     offset += header.length + size;
     if (bytes instanceof Blob || size >= largeBytes) {
@@ -182,14 +209,11 @@ export async function* zipParts(entries: AsyncIterable<ZipWriteEntry>, options: 
     }
   }
   const cdOffset = offset;
-  let cdSize = 0;
-  for (const w of written) {
-    const header = centralHeader(w);
-    cdSize += header.length;
-    const full = add(header);
+  for (const piece of directory.pieces(chunkBytes)) {
+    const full = add(piece);
     if (full) yield full;
   }
-  add(endRecords(written.length, cdOffset, cdSize));
+  add(endRecords(directory.count, cdOffset, directory.size));
   yield joined()!;
 }
 

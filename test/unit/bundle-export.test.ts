@@ -2,7 +2,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
 import { webcrypto } from 'node:crypto';
 import { verifyZipBlob } from '@/lib/bundle/verify';
-import { planExport, runExport } from '@/lib/bundle/export';
+import { blobSink, planExport, runExport } from '@/lib/bundle/export';
+import { applyAnnotationEvents, eventsForChange } from '@/lib/annotations';
 import { HOSTILE_TITLE, exportZips, freshDb, identityFor, seedLibrary, text, unzipAll } from './bundle-support';
 
 beforeEach(() => fakeBrowser.reset());
@@ -140,6 +141,40 @@ describe('export', () => {
     const { a } = await seedLibrary(db);
     await db.blobs.update([a.id, 'image.png'], { blob: new Blob([new Uint8Array([1, 2, 3])]) });
     await expect(exportZips(db, { from: '2026-01-01', to: '2026-03-31' })).rejects.toThrow(/no longer matches the hash/);
+  });
+
+  it('files each capture as the plan saw it when it is tagged again while the export runs: the plan keeps listings, the records and history are read again', async () => {
+    const db = await freshDb();
+    const { a } = await seedLibrary(db);
+    const identity = await identityFor(db);
+    const plan = await planExport(db, { from: '2026-01-01', to: '2026-03-31' }, identity);
+    // The plan holds a listing of each capture, not its signed record.
+    const listed = plan.volumes[0]!.captures.find((bc) => bc.capture.id === a.id)!;
+    expect(listed.capture).not.toHaveProperty('signature');
+    expect(listed.historyIds.length).toBeGreaterThan(0);
+    // A teammate removes a tag and writes a note after the plan was made.
+    const state = (await db.annotationState.get(a.id))!;
+    await applyAnnotationEvents(db, eventsForChange(state, { controlIds: ['CC6.2'], note: 'changed later' }, { name: 'Later', email: 'later@acme.example', team: '' }, 'inst-later', new Date('2026-04-01T00:00:00.000Z')));
+    const delivered: { fileName: string; blob: Blob }[] = [];
+    await runExport(db, plan, identity, blobSink(async (files) => void delivered.push(...files)));
+    const { report } = await verifyZipBlob(delivered[0]!.blob, delivered[0]!.fileName);
+    expect(report.problems).toEqual([]);
+    const files = await unzipAll(new Uint8Array(await delivered[0]!.blob.arrayBuffer()));
+    const sidecar = JSON.parse(text([...files].find(([n]) => n.endsWith('data/controls/AC-01/20260115T100000Z_Okta_people-okta.json'))![1]));
+    expect(sidecar.capture).toEqual(a);
+    expect(sidecar.annotation.note).toBe('Q1 review');
+    expect(sidecar.annotationHistory.map((e: { id: string }) => e.id)).toEqual(listed.historyIds);
+  });
+
+  it("stops with nothing delivered when a capture's record is gone by the time its files are written", async () => {
+    const db = await freshDb();
+    const { b } = await seedLibrary(db);
+    const identity = await identityFor(db);
+    const plan = await planExport(db, { from: '2026-01-01', to: '2026-03-31' }, identity);
+    await db.captures.delete(b.id);
+    const delivered: unknown[] = [];
+    await expect(runExport(db, plan, identity, blobSink(async (files) => void delivered.push(...files)))).rejects.toThrow(new RegExp(`The record of capture ${b.id} disappeared during the export; nothing was saved`));
+    expect(delivered).toEqual([]);
   });
 
   it('cancels midway: nothing is delivered and what was written is discarded', async () => {

@@ -9,7 +9,8 @@ import { encodePngRgba } from '../../../lib/capture/png';
 import { generateSigningKey } from '../../../lib/capture/signing';
 import { CRITERIA_CONTROLS } from '../../../lib/controls/catalog';
 import { planFromInputs, volumeStream, type LoadedCapture } from '../../../lib/bundle/export';
-import type { LayoutInput } from '../../../lib/bundle/layout';
+import { listingOf, type LayoutInput } from '../../../lib/bundle/layout';
+import type { AnnotationEvent, SignedCapture } from '../../../lib/schema';
 
 const CONTROLS = ['CC6.1', 'CC6.2', 'CC7.2', 'CC8.1', 'A1.2'];
 const THUMBNAIL = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
@@ -22,7 +23,7 @@ export async function teammateBundle(count: number): Promise<{ zip: Uint8Array; 
   const pngs = Array.from({ length: 16 }, (_, k) => encodePngRgba(new Uint8Array(16 * 12 * 4).fill(k * 16), 16, 12));
   const start = Date.parse('2026-01-01T00:00:00.000Z');
   const inputs: LayoutInput[] = [];
-  const images = new Map<string, Uint8Array>();
+  const records = new Map<string, { record: SignedCapture; history: AnnotationEvent[]; image: Uint8Array }>();
   for (let i = 0; i < count; i++) {
     const at = new Date(start + i * 4 * 3600 * 1000);
     const evidence = await buildEvidence(
@@ -48,11 +49,11 @@ export async function teammateBundle(count: number): Promise<{ zip: Uint8Array; 
     );
     const id = evidence.capture.id;
     const history = eventsForChange(emptyAnnotation(id), { controlIds: i % 10 === 0 ? [] : [CONTROLS[i % CONTROLS.length]!] }, who, signer.installationId, at);
-    images.set(id, evidence.image);
+    records.set(id, { record: evidence.capture, history, image: evidence.image });
     inputs.push({
-      capture: evidence.capture,
+      capture: listingOf(evidence.capture),
       annotation: foldAnnotations(id, history),
-      history,
+      historyIds: history.map((e) => e.id),
       signer: { fingerprint: key.fingerprint, publicKeyJwk: key.publicJwk, installationId: signer.installationId, name: who.name, email: who.email },
       tableBlobs: [],
       hasThumbnail: true,
@@ -61,7 +62,7 @@ export async function teammateBundle(count: number): Promise<{ zip: Uint8Array; 
   const identity = { organization: 'Acme', exportedBy: who, signer: { ...signer, publicJwk: key.publicJwk }, exhibitVersion: '0.1.0' };
   const period = { name: '2026', start: '2026-01-01', end: '2026-12-31', timeZone: 'UTC' };
   const plan = planFromInputs({ period, inputs, controls: new Map(CRITERIA_CONTROLS.map((c) => [c.id, c])), extraBytes: new Map() }, {}, identity);
-  const load = async (bc: { capture: { id: string } }): Promise<LoadedCapture> => ({ image: images.get(bc.capture.id)!, thumbnail: THUMBNAIL, tables: [] });
+  const load = async (bc: { capture: { id: string } }): Promise<LoadedCapture> => ({ ...records.get(bc.capture.id)!, thumbnail: THUMBNAIL, tables: [] });
   const zip = new Uint8Array(await new Response(volumeStream(load, plan, plan.volumes[0]!, identity)).arrayBuffer());
   return { zip, fingerprint: key.fingerprint };
 }
