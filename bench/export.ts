@@ -162,7 +162,7 @@ export const exportCase: BenchCase = async (ctx) => {
   const pids = extensionProcesses(ctx.exhibit.profileDir);
   ctx.log(`extension process${pids.length === 1 ? '' : 'es'}: ${pids.join(', ') || 'not found'}`);
   const results: CaseResult[] = [];
-  const peaks = new Map<number, { heap: number; process: number }>();
+  const peaks = new Map<number, { heap: number; process: number; heapRuns: number[]; processRuns: number[] }>();
   await b.clearAll();
   let seeded = 0;
   try {
@@ -177,6 +177,8 @@ export const exportCase: BenchCase = async (ctx) => {
       const exports: ExportTiming[] = [];
       let heap = 0;
       let proc = 0;
+      const heapRuns: number[] = [];
+      const processRuns: number[] = [];
       for (let r = 0; r < runs; r++) {
         base.push(await b.readAndHash(1));
         base4.push(await b.readAndHash(4));
@@ -190,12 +192,14 @@ export const exportCase: BenchCase = async (ctx) => {
         exports.push(m.result);
         heap = Math.max(heap, m.heapPeak);
         proc = Math.max(proc, m.processPeak);
+        heapRuns.push(m.heapPeak);
+        processRuns.push(m.processPeak);
         const e = m.result;
         ctx.log(
           `run ${r + 1}: read+hash ${(base[r]!.bytes / MB / (base[r]!.ms / 1000)).toFixed(0)} MB/s (4 in flight ${(base4[r]!.bytes / MB / (base4[r]!.ms / 1000)).toFixed(0)}); export plan ${e.planMs.toFixed(0)} ms + write ${(e.writeMs - e.planMs).toFixed(0)} ms + read-back check ${e.checkMs.toFixed(0)} ms, zip ${(e.zipBytes / MB).toFixed(0)} MB, verified ${e.verified} (${e.verifiedCaptures} captures); heap peak ${(m.heapPeak / MB).toFixed(0)} MB (${m.heapPeakParts}; from ${(m.heapStart / MB).toFixed(0)}), process peak ${(m.processPeak / MB).toFixed(0)} MB (resident before the run ${(m.processStart / MB).toFixed(0)} MB, ${(m.processAfterPurge / MB).toFixed(0)} MB after a memory-pressure signal)`,
         );
       }
-      peaks.set(count, { heap, process: proc });
+      peaks.set(count, { heap, process: proc, heapRuns, processRuns });
       // Once, at the smallest size: the export's stages timed apart (diagnostics for the notes).
       const stages = count === sizes[0] ? await b.stages() : null;
       if (stages) ctx.log(`stages: ${JSON.stringify(stages)}`);
@@ -242,7 +246,7 @@ export const exportCase: BenchCase = async (ctx) => {
             samples: [(z[key] - a[key]) / MB],
             baseline: [a[key] / MB],
             baselineName: `peak at ${small.toLocaleString('en')} captures`,
-            notes: `peak ${(a[key] / MB).toFixed(0)} MB at ${small.toLocaleString('en')}, ${(z[key] / MB).toFixed(0)} MB at ${large.toLocaleString('en')} (highest of the runs at each size; before each run the bench garbage-collects the page and sends Chromium a critical memory-pressure signal, so memory freed by earlier runs but kept by the allocators is given back first, as Chromium does when memory runs short)`,
+            notes: `peak ${(a[key] / MB).toFixed(0)} MB at ${small.toLocaleString('en')}, ${(z[key] / MB).toFixed(0)} MB at ${large.toLocaleString('en')} (highest of the runs at each size; runs: ${a[`${key}Runs`].map((v) => (v / MB).toFixed(0)).join(', ')} and ${z[`${key}Runs`].map((v) => (v / MB).toFixed(0)).join(', ')} MB, so ${((median(z[`${key}Runs`]) - median(a[`${key}Runs`])) / MB).toFixed(0)} MB between the medians; before each run the bench garbage-collects the page and sends Chromium a critical memory-pressure signal, so memory freed by earlier runs but kept by the allocators is given back first, as Chromium does when memory runs short)`,
             target: { absoluteAtMost: 100 },
           }),
         );
