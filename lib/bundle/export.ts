@@ -1,6 +1,8 @@
 // The export engine: reads the library (IndexedDB) and writes one BagIt bag per zip as a stream.
-// Only one capture's image is in memory at a time (plus a few read ahead, since the IndexedDB read
-// is the bottleneck); PNGs are stored, not deflated again (lib/bundle/zip-write.ts). Each file's
+// The plan holds a listing of each capture (layout.ts CaptureListing), not its signed record: a
+// capture's record, history and files are read when it is written, so only a few captures are in
+// memory at a time (the IndexedDB read is the bottleneck, so a few are read ahead); index.html and
+// index.csv are Blobs built piece by piece. PNGs are stored, not deflated again (lib/bundle/zip-write.ts). Each file's
 // CRC-32 and SHA-256 are computed once, in a worker where there is one (lib/bundle/checksums.ts),
 // and the image's hash is checked there against the signed record. Every volume written is read
 // back and verified in full before anything is handed to the person, so a damaged or partial zip
