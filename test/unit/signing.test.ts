@@ -8,6 +8,7 @@ import {
   keyFingerprint,
   sha256Hex,
   signRecord,
+  toHex,
   verifyRecordSignature,
 } from '@/lib/capture/signing';
 
@@ -20,6 +21,17 @@ describe('canonical JSON (RFC 8785)', () => {
     [{ '\ud83d\ude00': 3, '\u20ac': 1, '\r': 2, '1': 4, '\u00f6': 5 }, '{"\\r":2,"1":4,"ö":5,"€":1,"😀":3}'],
   ])('serializes %j', (value, text) => {
     expect(canonicalJson(value)).toBe(text);
+  });
+});
+
+describe('hex', () => {
+  it('writes digests and any bytes as lower-case hex, as Node does', async () => {
+    expect(await sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(await sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7919) & 255);
+    expect(toHex(bytes)).toBe(Buffer.from(bytes).toString('hex'));
+    expect(toHex(bytes.buffer)).toBe(Buffer.from(bytes).toString('hex'));
+    expect(toHex(new Uint8Array(0))).toBe('');
   });
 });
 
