@@ -7,22 +7,17 @@ const subtle = () => globalThis.crypto.subtle;
 const ECDSA_KEY = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const ECDSA_SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
-const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 /**
- * Lower-case hex of `bytes`, as one flat string: adding two digits at a time would leave a chain
- * of small strings behind each digest, which an export keeps for every file it writes.
+ * Lower-case hex of `bytes`, as one flat string (a join): adding two digits at a time would leave a
+ * chain of small strings behind each digest, which an export keeps for every file it writes.
  */
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  const codes = new Uint8Array(u8.length * 2);
-  for (let i = 0; i < u8.length; i++) {
-    codes[2 * i] = HEX_DIGITS[u8[i]! >> 4]!;
-    codes[2 * i + 1] = HEX_DIGITS[u8[i]! & 15]!;
-  }
-  let out = '';
-  for (let i = 0; i < codes.length; i += 0x8000) out += String.fromCharCode(...codes.subarray(i, i + 0x8000));
-  return out;
+  const pairs = new Array<string>(u8.length);
+  for (let i = 0; i < u8.length; i++) pairs[i] = HEX_PAIRS[u8[i]!]!;
+  return pairs.join('');
 }
 
 export async function sha256Hex(data: Uint8Array | ArrayBuffer | string): Promise<string> {
