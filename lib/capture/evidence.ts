@@ -88,6 +88,8 @@ export interface PreparedBannerHead {
 export interface Evidence {
   capture: SignedCapture;
   image: Uint8Array;
+  /** `image` as a Blob, made while the thumbnail was still on its way (the transaction needs no copy then). */
+  imageBlob: Blob;
   thumbnail: Blob;
   tables: readonly TableFile[];
   /** Parts 2…n of a tall full-page capture, to store beside the image. */
@@ -187,6 +189,9 @@ export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment
     }),
   );
   const image = parts[0]!.bytes;
+  // Copying the image into a Blob takes a millisecond or two: done here, while the thumbnail is
+  // still being made, rather than on the way into the transaction.
+  const imageBlob = new Blob([image as BlobPart], { type: 'image/png' });
   const capturedPixelsSha256 = parts[0]!.pixelsSha256;
 
   const record: CaptureRecord = {
@@ -228,5 +233,5 @@ export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment
   };
   const signature = { alg: 'ES256' as const, keyFingerprint: env.signer.fingerprint, value: await clock.time('sign', () => signRecord(env.signer.privateKey, record)) };
   const partFiles = parts.slice(1).map((p, i) => ({ name: partName(i + 2), mediaType: 'image/png', bytes: p.bytes }));
-  return { capture: { ...record, signature }, image, thumbnail: await clock.time('thumbnail wait', thumbnailPromise), tables: page.tables ?? [], partFiles };
+  return { capture: { ...record, signature }, image, imageBlob, thumbnail: await clock.time('thumbnail wait', thumbnailPromise), tables: page.tables ?? [], partFiles };
 }

@@ -21,6 +21,8 @@ export interface CaptureFile {
 export interface CaptureToSave {
   capture: SignedCapture;
   image: Uint8Array;
+  /** `image` as a Blob already made (lib/capture/evidence.ts); made here when absent. */
+  imageBlob?: Blob;
   thumbnail: Blob;
   events: readonly AnnotationEvent[];
   /** Further files: the page's tables as CSV ("tables/1.csv" …). */
@@ -34,10 +36,10 @@ export function saveCapture(
   thumbnail: Blob,
   events: readonly AnnotationEvent[],
   files: readonly CaptureFile[] = [],
-  /** `jobId`: the capture job, marked saved in the same transaction; `clock`: times its stages. */
-  options: { jobId?: string; clock?: CaptureClock } = {},
+  /** `jobId`: the capture job, marked saved in the same transaction; `clock`: times its stages; `imageBlob`: `image` as a Blob already made. */
+  { imageBlob, ...options }: { jobId?: string; clock?: CaptureClock; imageBlob?: Blob } = {},
 ): Promise<void> {
-  return saveCaptures(db, [{ capture, image, thumbnail, events, files }], options);
+  return saveCaptures(db, [{ capture, image, ...(imageBlob ? { imageBlob } : {}), thumbnail, events, files }], options);
 }
 
 /**
@@ -52,8 +54,8 @@ export function saveCapture(
  * fewer requests, but no faster than awaiting each in turn; the time goes per request and at commit.
  */
 export async function saveCaptures(db: ExhibitDB, items: readonly CaptureToSave[], { jobId, clock }: { jobId?: string; clock?: CaptureClock } = {}): Promise<void> {
-  const blobs: BlobRow[] = items.flatMap(({ capture, image, thumbnail, files = [] }) => [
-    { captureId: capture.id, name: IMAGE_NAME, mediaType: 'image/png', bytes: image.length, blob: new Blob([image as BlobPart], { type: 'image/png' }) },
+  const blobs: BlobRow[] = items.flatMap(({ capture, image, imageBlob, thumbnail, files = [] }) => [
+    { captureId: capture.id, name: IMAGE_NAME, mediaType: 'image/png', bytes: image.length, blob: imageBlob ?? new Blob([image as BlobPart], { type: 'image/png' }) },
     { captureId: capture.id, name: THUMBNAIL_NAME, mediaType: thumbnail.type || 'image/jpeg', bytes: thumbnail.size, blob: thumbnail },
     ...files.map((f) => ({ captureId: capture.id, name: f.name, mediaType: f.mediaType, bytes: f.bytes.length, blob: new Blob([f.bytes as BlobPart], { type: f.mediaType }) })),
   ]);

@@ -352,6 +352,6 @@ export async function storeEvidence(
     capturer,
     installation.installationId,
   );
-  await clock.time('transaction', saveCapture(db, evidence.capture, evidence.image, evidence.thumbnail, events, [...evidence.tables, ...evidence.partFiles], { clock, ...(jobId ? { jobId } : {}) }));
+  await clock.time('transaction', saveCapture(db, evidence.capture, evidence.image, evidence.thumbnail, events, [...evidence.tables, ...evidence.partFiles], { clock, imageBlob: evidence.imageBlob, ...(jobId ? { jobId } : {}) }));
   return summarize(evidence.capture, [...new Set(annotation.controlIds)].sort(), annotation.note);
 }
