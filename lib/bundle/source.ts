@@ -23,10 +23,12 @@ export interface BagSource {
 export function locateBagRoot(paths: readonly string[]): string {
   if (paths.includes('bagit.txt')) return '';
   // (Each path's first segment, without splitting thousands of paths into arrays.)
-  const tops = new Set(paths.map((p) => {
-    const slash = p.indexOf('/');
-    return slash < 0 ? p : p.slice(0, slash);
-  }));
+  const tops = new Set(
+    paths.map((p) => {
+      const slash = p.indexOf('/');
+      return slash < 0 ? p : p.slice(0, slash);
+    }),
+  );
   const candidates = [...tops].filter((t) => paths.includes(`${t}/bagit.txt`));
   if (candidates.length === 0) throw new ZipError('unsupported', 'This is not a BagIt bag: there is no bagit.txt at the top or in a single top folder.');
   if (tops.size > 1) {

@@ -128,6 +128,14 @@ describe('hostile archives', () => {
     await refusedWith(buildZip([bagit, file('bag/data/A.txt'), file('bag/data/a.txt', 'y')]), /differ only by letter case/);
   });
 
+  it('refuses a file inside something that is a file, also when the two differ only by letter case', async () => {
+    await refusedWith(buildZip([bagit, file('bag/data/report'), file('bag/data/report/2026.csv', 'y')]), /"bag\/data\/report\/2026\.csv" sits inside "bag\/data\/report", which is a file/);
+    await refusedWith(buildZip([bagit, file('bag/data/Report'), file('bag/data/report/2026.csv', 'y')]), /sits inside "bag\/data\/Report", which is a file/);
+    // A folder entry of the same name is a folder, not a clash.
+    const archive = await ZipArchive.open(new Blob([buildZip([bagit, file('bag/data/report/'), file('bag/data/report/2026.csv', 'y')]) as BlobPart]));
+    expect(archive.entries.map((e) => e.name)).toContain('bag/data/report/2026.csv');
+  });
+
   it('refuses a zip bomb (a small file inflating to gigabytes) by its declared size, before inflating', async () => {
     const bomb = zeroBomb(4095);
     expect(bomb.length).toBeLessThan(5_000_000);
