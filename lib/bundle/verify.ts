@@ -140,30 +140,46 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
   // later files are still being read and hashed); the results are taken up below, in path order.
   const keys = new Map<string, Promise<CryptoKey>>();
   const encoder = new TextEncoder();
-  /** Checks a capture's signature over its canonical record, which `canonical` receives (the same text identifies the record below). */
-  const verifyCapture = async (cap: Sidecar['capture'], jwk: Sidecar['signer']['publicKeyJwk'], canonical?: (text: string) => void): Promise<boolean> => {
-    const { signature, ...unsigned } = cap;
-    const text = canonicalJson(unsigned);
-    canonical?.(text);
+  /** Whether `signature` (raw r‖s) verifies over `data` with `jwk`; false for a key or signature that cannot be used. */
+  const verifyEs256 = async (jwk: Sidecar['signer']['publicKeyJwk'], signature: string, data: Uint8Array): Promise<boolean> => {
     try {
-      const value = base64UrlDecode(signature.value);
-      const data = encoder.encode(text);
+      const value = base64UrlDecode(signature);
       if (options.verifyEs256) return await options.verifyEs256(jwk, value, data);
       const id = `${jwk.x}.${jwk.y}`;
       if (!keys.has(id)) keys.set(id, crypto.subtle.importKey('jwk', { ...jwk, ext: true }, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']));
-      return await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, await keys.get(id)!, value as BufferSource, data);
+      return await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, await keys.get(id)!, value as BufferSource, data as BufferSource);
     } catch {
       return false;
     }
   };
   /**
-   * What tells two records of one capture apart: the SHA-256 of the canonical record without its
-   * signature, then the signature (kept until every file is read: a digest, not kilobytes of text per capture).
+   * Each signed record checked, by its record key and the signer's key: the copies of a capture
+   * filed in several folders carry the same record, whose signature is checked once. (A copy that
+   * differs in any byte of its canonical record or signature has another key, and is checked.)
    */
-  const recordKey = (unsignedCanonical: string, cap: Sidecar['capture']): string | Promise<string> => {
-    const digest = hash(encoder.encode(`${unsignedCanonical}\n${canonicalJson(cap.signature)}`));
-    if (digest instanceof Promise) digest.catch(() => undefined);
-    return digest;
+  const verified = new Map<string, Promise<boolean>>();
+  /**
+   * A capture's record key (what tells two records of one capture apart: the SHA-256 of its
+   * canonical record without the signature, a newline, then the canonical signature; a digest, not
+   * kilobytes of text per capture kept until every file is read) and whether its signature verifies.
+   * The canonical record is encoded once, for both.
+   */
+  const checkRecord = (cap: Sidecar['capture'], jwk: Sidecar['signer']['publicKeyJwk']): { key: string | Promise<string>; signature: Promise<boolean> } => {
+    const { signature, ...unsigned } = cap;
+    const data = encoder.encode(canonicalJson(unsigned));
+    const tail = encoder.encode(`\n${canonicalJson(signature)}`);
+    const keyed = new Uint8Array(data.length + tail.length);
+    keyed.set(data);
+    keyed.set(tail, data.length);
+    const key = hash(keyed);
+    if (key instanceof Promise) key.catch(() => undefined);
+    const check = async () => {
+      const id = `${await key}\n${jwk.x}.${jwk.y}`;
+      let valid = verified.get(id);
+      if (!valid) verified.set(id, (valid = verifyEs256(jwk, signature.value, data)));
+      return valid;
+    };
+    return { key, signature: check() };
   };
   // Each sidecar is parsed as soon as it is read and boiled down to a compact record of what the
   // checks below need (SidecarRecord): a bundle of thousands of captures is checked without holding
@@ -175,8 +191,7 @@ export async function verifyBag(source: BagSource, options: VerifyOptions = {}):
     const parsed = safeJson(text.decode(bytes), sidecarSchema);
     if (!parsed.ok) early.set(path, parsed);
     else {
-      let key: string | Promise<string> = '';
-      const signature = verifyCapture(parsed.value.capture, parsed.value.signer.publicKeyJwk, (unsigned) => (key = recordKey(unsigned, parsed.value.capture)));
+      const { key, signature } = checkRecord(parsed.value.capture, parsed.value.signer.publicKeyJwk);
       signature.catch(() => undefined);
       early.set(path, { ok: true, ...sidecarRecord(parsed.value, key, signature, collect) });
     }

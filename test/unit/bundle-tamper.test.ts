@@ -77,6 +77,12 @@ describe('tampering', () => {
       expect.objectContaining({ file: rel, code: 'hash-mismatch' }),
       expect.objectContaining({ file: rel, code: 'capture-signature', message: expect.stringMatching(/changed after capture/) }),
     ]));
+    // The same capture's intact copy under AC-01 verifies: a record's signature is checked once
+    // per identical record, so the two copies are checked apart (the edited one also conflicts with it).
+    const intact = find(files, /^data\/controls\/AC-01\/.*\.json$/).slice(top.length);
+    expect(JSON.parse(text(files.get(top + intact)!)).capture.id).toBe(sidecar.capture.id);
+    expect(r.problems.filter((p) => p.file === intact)).toEqual([]);
+    expect(r.problems).toEqual(expect.arrayContaining([expect.objectContaining({ file: rel, code: 'capture-conflict' })]));
   });
 
   it('an edited sidecar with the payload manifest rewritten to match still fails', async () => {
