@@ -91,7 +91,7 @@ async function seededItem(n: number, options: SeedOptions, png: Uint8Array, thum
   );
   const controls = [options.controlIds[n % options.controlIds.length]!, options.controlIds[(n * 7 + 3) % options.controlIds.length]!];
   const events = eventsForChange(emptyAnnotation(evidence.capture.id), { controlIds: controls }, person, installation.installationId, capturedAt);
-  return { capture: evidence.capture, image: evidence.image, thumbnail: evidence.thumbnail, events };
+  return { capture: evidence.capture, image: evidence.image, imageBlob: evidence.imageBlob, thumbnail: evidence.thumbnail, events };
 }
 
 async function seedInto(db: ExhibitDB, options: SeedOptions): Promise<{ seeded: number; pngBytes: number; ms: number }> {
