@@ -1,6 +1,6 @@
 // The single source of every record and message shape. Types are inferred from these schemas;
 // every boundary (messages, imports, settings, sync downloads) parses with them.
-import { z } from 'zod';
+import { z } from './zod';
 
 export const ulidSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'not a ULID');
 export const sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'not a lowercase hex SHA-256');

@@ -1,6 +1,6 @@
 // The bundle's own JSON files: each capture's sidecar and the bag's signature.json
 // (docs/bundle-format.md). Parsed with these schemas by the verifier and by import.
-import { z } from 'zod';
+import { z } from '../zod';
 import {
   annotationEventSchema,
   base64UrlSchema,

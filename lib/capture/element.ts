@@ -5,7 +5,7 @@
 // than the window, or clipped by a scrolling panel) is drawn from the DOM with html2canvas, and the
 // record says so (`rendering: 'dom'`). The page is put back as it was, also on failure.
 import { browser } from 'wxt/browser';
-import { z } from 'zod';
+import { z } from '../zod';
 import { pageFactsSchema, extractedTableSchema, type ExtractedTableFacts, type PageFacts } from '../context/read-facts';
 import { ExhibitError } from '../errors';
 import { elementDescriptorSchema, regionRectSchema, redactionReasonSchema, type CaptureMode, type ElementDescriptor, type ImageBox, type RegionRect } from '../schema';

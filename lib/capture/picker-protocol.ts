@@ -1,7 +1,7 @@
 // The one message a web page's frame may send Exhibit's background: the picker's outcome. It is
 // answered only for the tab that has a pick pending and only with that pick's nonce
 // (lib/capture/picker.ts); everything else from a web page is ignored (entrypoints/background.ts).
-import { z } from 'zod';
+import { z } from '../zod';
 import { regionRectSchema } from '../schema';
 
 export const pickerOutcomeSchema = z.discriminatedUnion('kind', [

@@ -2,7 +2,7 @@
 // wait for its answer (bounded), and parse it. Frames are not entered, so a cross-origin iframe's
 // content is captured as pixels only, never extracted.
 import { browser } from 'wxt/browser';
-import { z } from 'zod';
+import { z } from '../zod';
 import { pageContextSchema } from '../schema';
 import { DEFAULT_TABLE_LIMITS } from '../tables/extract';
 
