@@ -36,9 +36,23 @@ export function base64UrlEncode(bytes: Uint8Array | ArrayBuffer): string {
   return base64Encode(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/**
+ * Bytes of base64url (or standard base64) text; throws on any other character. Decoded natively
+ * where the platform can (Uint8Array.fromBase64 in browsers, Buffer in Node: the CLI decodes a
+ * signature per capture, and Node's atob is slow); atob and a loop otherwise.
+ */
 export function base64UrlDecode(text: string): Uint8Array {
   const b64 = text.replace(/-/g, '+').replace(/_/g, '/');
-  const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+  const padded = b64 + '='.repeat((4 - (b64.length % 4)) % 4);
+  const fromBase64 = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
+  if (fromBase64) return fromBase64(padded);
+  const NodeBuffer = (globalThis as unknown as { Buffer?: { from(s: string, encoding: 'base64'): Uint8Array } }).Buffer;
+  if (NodeBuffer) {
+    // Buffer skips what is not base64; atob and fromBase64 refuse it, and so does this.
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(padded)) throw new SyntaxError('not base64');
+    return new Uint8Array(NodeBuffer.from(padded, 'base64'));
+  }
+  const bin = atob(padded);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;

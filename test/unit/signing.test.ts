@@ -70,4 +70,14 @@ describe('signatures', () => {
     const bytes = new Uint8Array(300).map((_, i) => (i * 37) & 255);
     expect([...base64UrlDecode(base64UrlEncode(bytes))]).toEqual([...bytes]);
   });
+
+  it('decodes base64url and standard base64, padded or not, and refuses anything else like atob', () => {
+    expect([...base64UrlDecode('-_8')]).toEqual([0xfb, 0xff]);
+    expect([...base64UrlDecode('+/8=')]).toEqual([0xfb, 0xff]);
+    expect([...base64UrlDecode('')]).toEqual([]);
+    for (const bad of ['ab$c', 'abcde', 'ab=c', 'a\u0000bc']) {
+      expect(() => base64UrlDecode(bad), bad).toThrow();
+      expect(() => atob(bad.replace(/-/g, '+').replace(/_/g, '/')), bad).toThrow();
+    }
+  });
 });
