@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 import { FolderBagSource } from './folder-source';
 import { BufferPool, workerChecksummer } from './node-checksums';
@@ -47,7 +48,20 @@ function fileByteSource(file: import('node:fs/promises').FileHandle, size: numbe
   };
 }
 
-export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
+/**
+ * Runs the command in `argv`. `checksumThreads`: threads of node-checksum-worker.cjs the launcher
+ * (bin/exhibit.mjs) started before loading this module, so they are ready by the time the archive's
+ * directory is read; they are used for a zip and ended in any case.
+ */
+export async function main(argv: readonly string[], io: Io = stdio, { checksumThreads }: { checksumThreads?: readonly Worker[] } = {}): Promise<number> {
+  try {
+    return await run(argv, io, checksumThreads);
+  } finally {
+    await Promise.all((checksumThreads ?? []).map((t) => t.terminate()));
+  }
+}
+
+async function run(argv: readonly string[], io: Io, checksumThreads: readonly Worker[] | undefined): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     io.out(USAGE);
@@ -103,7 +117,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     const file = await open(path, 'r');
     // Entries are checksummed on worker threads while this one reads on and checks signatures.
     const pool = new BufferPool(ZIP_WINDOW_BYTES);
-    const checksummer = workerChecksummer(undefined, pool, file.fd) ?? undefined;
+    const checksummer = workerChecksummer(undefined, pool, file.fd, checksumThreads?.length ? checksumThreads : undefined) ?? undefined;
     try {
       result = await verifyZipBlob(fileByteSource(file, info.size, pool, !!checksummer?.windows), basename(path), {
         expectKeys,

@@ -1,8 +1,10 @@
-// The CLI's checksum threads (lib/bundle/node-checksums.ts starts them): CRC-32 and SHA-256 of
+// The CLI's checksum threads (lib/bundle/node-checksums.ts runs them; bin/exhibit.mjs starts them
+// before it loads the CLI, so they are ready when the first window is): CRC-32 and SHA-256 of
 // archive entries, windows of the archive read from the file the main thread opened, and ES256
 // signature checks. Plain JavaScript, so a thread starts in milliseconds with no TypeScript loader.
+// It needs nothing at start: each window names the open file and the thread's buffer size.
 'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort } = require('node:worker_threads');
 const { createHash, createPublicKey, verify } = require('node:crypto');
 const { readSync } = require('node:fs');
 const zlib = require('node:zlib');
@@ -10,11 +12,11 @@ const zlib = require('node:zlib');
 // its descriptors), into one buffer kept for the thread's life: no window is ever copied or moved
 // between threads, and no fresh 8 MB buffer is made per window.
 let own = new Uint8Array(0);
-const readWindow = (start, end) => {
+const readWindow = ({ fd, start, end, capacity }) => {
   const length = end - start;
-  if (own.length < length) own = new Uint8Array(Math.max(length, workerData.windowBytes));
+  if (own.length < length) own = new Uint8Array(Math.max(length, capacity));
   for (let done = 0; done < length; ) {
-    const n = readSync(workerData.fd, own, done, length - done, start + done);
+    const n = readSync(fd, own, done, length - done, start + done);
     if (n === 0) throw new Error('The archive ended while it was being read (was it changed meanwhile?).');
     done += n;
   }
@@ -65,7 +67,7 @@ parentPort.on('message', ({ id, buffer, ranges, es256, window, entries }) => {
   if (es256) return parentPort.postMessage({ id, oks: es256.map(check) });
   if (window) {
     try {
-      return parentPort.postMessage({ id, results: checkWindow(readWindow(window.start, window.end), entries) });
+      return parentPort.postMessage({ id, results: checkWindow(readWindow(window), entries) });
     } catch (err) {
       return parentPort.postMessage({ id, error: String((err && err.message) || err) });
     }

@@ -13,7 +13,7 @@ import type { VerifyOptions } from './verify';
 import { ZIP_WINDOW_BYTES, type RangeChecksummer, type WindowResult } from './zip-read';
 
 /** The threads' code: a plain file beside this one (in the bundled CLI too, see bin/exhibit.mjs), never a string run as code. */
-const WORKER_FILE = fileURLToPath(new URL('./node-checksum-worker.cjs', import.meta.url));
+export const WORKER_FILE = fileURLToPath(new URL('./node-checksum-worker.cjs', import.meta.url));
 
 type Sums = { crc32: number; sha256: string }[];
 
@@ -51,10 +51,11 @@ export function workerChecksummer(
   pool?: BufferPool,
   /** The descriptor of the archive's open file: given, windows of it (`windows`) are read by the threads themselves. */
   fd?: number,
+  /** Threads of WORKER_FILE already started (bin/exhibit.mjs starts them while the CLI loads); used instead of starting `threads`. */
+  started?: readonly Worker[],
 ): (RangeChecksummer & { verifyEs256: NonNullable<VerifyOptions['verifyEs256']>; close(): Promise<void> }) | null {
-  if (typeof (zlib as { crc32?: unknown }).crc32 !== 'function' || threads < 1) return null;
-  const workers = Array.from({ length: threads }, () => {
-    const worker = new Worker(WORKER_FILE, { workerData: { fd: fd ?? -1, windowBytes: ZIP_WINDOW_BYTES } });
+  if (typeof (zlib as { crc32?: unknown }).crc32 !== 'function' || (started?.length ?? threads) < 1) return null;
+  const workers = (started ?? Array.from({ length: threads }, () => new Worker(WORKER_FILE))).map((worker) => {
     worker.unref();
     const waiting = new Map<number, { resolve: (s: any) => void; reject: (e: Error) => void }>();
     worker.on('message', (m: { id: number; sums?: Sums; error?: string; buffer?: ArrayBuffer; oks?: boolean[]; results?: WindowResult[] }) => {
@@ -95,14 +96,14 @@ export function workerChecksummer(
     );
   };
   return {
-    parallel: threads,
+    parallel: workers.length,
     sums: (buffer, ranges) => post<Sums>({ buffer, ranges }, [buffer]),
     ...(fd === undefined
       ? {}
       : {
           windows: async (window, entries) => {
             if (window instanceof Blob) throw new Error('The checksum threads read windows of the archive file, not Blobs.');
-            return post<WindowResult[]>({ window: { start: window.start, end: window.end }, entries }, []);
+            return post<WindowResult[]>({ window: { fd, start: window.start, end: window.end, capacity: ZIP_WINDOW_BYTES }, entries }, []);
           },
         }),
     // Capture signatures too: ECDSA costs the thread that parses sidecars more than hashing costs

@@ -4,7 +4,9 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { main } from '@/lib/bundle/cli';
+import { WORKER_FILE } from '@/lib/bundle/node-checksums';
 import { exportZips, freshDb, rezip, seedLibrary, unzipAll } from './bundle-support';
 
 let dir: string;
@@ -47,6 +49,23 @@ describe('exhibit verify', () => {
     expect(r.out).toMatch(/^OK .*3 captures, 17 payload files/);
     const f = await run('verify', folder);
     expect(f.code).toBe(0);
+  });
+
+  it('uses checksum threads the launcher started, and ends them whatever the command', async () => {
+    const start = () => Array.from({ length: 2 }, () => new Worker(WORKER_FILE));
+    const threads = start();
+    const ended = threads.map((t) => new Promise<void>((resolve) => t.once('exit', () => resolve())));
+    const out: string[] = [];
+    expect(await main(['verify', tampered, '--json'], { out: (s) => out.push(s), err: () => undefined }, { checksumThreads: threads })).toBe(1);
+    expect(JSON.parse(out.join('\n')).problems.map((p: { code: string }) => p.code).sort()).toEqual(['capture-image', 'hash-mismatch']);
+    await Promise.all(ended);
+    // A folder and a usage error use none of them, and still end them.
+    for (const args of [['verify', folder], ['verify']]) {
+      const unused = start();
+      const gone = unused.map((t) => new Promise<void>((resolve) => t.once('exit', () => resolve())));
+      await main(args, { out: () => undefined, err: () => undefined }, { checksumThreads: unused });
+      await Promise.all(gone);
+    }
   });
 
   it('exits 1 with one line per problem naming the file', async () => {
