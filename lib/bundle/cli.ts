@@ -1,7 +1,7 @@
 // `exhibit verify <bundle.zip|folder> [--json] [--expect-key <fingerprint>]…`: the same verifier
 // the dashboard and import use, for auditors and scripts. Exit code 0 only when everything
 // verifies; 1 when the bundle fails or is refused; 2 for a usage error or an unreadable path.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -102,7 +102,9 @@ async function run(argv: readonly string[], io: Io, checksumThreads: readonly Wo
     io.err(`Cannot read ${path}: no such file or folder.`);
     return 2;
   }
-  const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+  // crypto.hash (Node 20.12, 21.7) hashes in one call, without a Hash object per file or record.
+  const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex') => string }).hash;
+  const sha256 = oneShot ? (bytes: Uint8Array) => oneShot('sha256', bytes, 'hex') : (bytes: Uint8Array) => crypto.createHash('sha256').update(bytes).digest('hex');
   // zlib.crc32 arrived in Node 20.15 and 22.2; older ones use the verifier's own.
   const nativeCrc = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
   const crc32 = nativeCrc ? (bytes: Uint8Array) => nativeCrc(bytes) : undefined;

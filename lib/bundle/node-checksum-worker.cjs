@@ -5,7 +5,9 @@
 // It needs nothing at start: each window names the open file and the thread's buffer size.
 'use strict';
 const { parentPort } = require('node:worker_threads');
-const { createHash, createPublicKey, verify } = require('node:crypto');
+const { createHash, createPublicKey, hash, verify } = require('node:crypto');
+// crypto.hash (Node 20.12, 21.7) hashes in one call, without a Hash object per entry.
+const sha256 = hash ? (data) => hash('sha256', data, 'hex') : (data) => createHash('sha256').update(data).digest('hex');
 const { readSync } = require('node:fs');
 const zlib = require('node:zlib');
 // Windows of the archive are read here, from the file the main thread opened (worker threads share
@@ -34,7 +36,7 @@ const checkWindow = (bytes, entries) => {
     const header = bytes.subarray(e.at, fixed ? Math.min(start, limit) : Math.min(e.at + 30, limit));
     if (!fixed || start + e.size > limit) return { header, start };
     const data = bytes.subarray(start, start + e.size);
-    const sums = { crc32: zlib.crc32(data), sha256: createHash('sha256').update(data).digest('hex') };
+    const sums = { crc32: zlib.crc32(data), sha256: sha256(data) };
     return e.keep ? { header, start, sums, bytes: data } : { header, start, sums };
   });
   let total = 0;
@@ -75,7 +77,7 @@ parentPort.on('message', ({ id, buffer, ranges, es256, window, entries }) => {
   try {
     const sums = ranges.map(({ start, length }) => {
       const view = new Uint8Array(buffer, start, length);
-      return { crc32: zlib.crc32(view), sha256: createHash('sha256').update(view).digest('hex') };
+      return { crc32: zlib.crc32(view), sha256: sha256(view) };
     });
     parentPort.postMessage({ id, sums, buffer }, [buffer]);
   } catch (err) {
