@@ -63,6 +63,31 @@ export interface CaptureJobRow {
   finishedAt?: string;
 }
 
+/**
+ * Version 1's stores, as first released (Dexie's syntax: the first entry is the key). A declared
+ * version never changes; later ones change stores on top of it. Exported for the upgrade tests,
+ * which build a library as version 1 stored it.
+ */
+export const STORES_V1: Readonly<Record<string, string>> = {
+  captures: 'id, capturedAt, context.system, capturedBy.email, [context.system+capturedAt], [context.host+capturedAt], [capturedBy.email+capturedAt]',
+  blobs: '[captureId+name], captureId',
+  annotations: 'id, captureId, at',
+  annotationState: 'captureId, *requestIds, exception.at',
+  tags: '[controlId+capturedAt+captureId], captureId',
+  tagMonths: '[controlId+month], month',
+  controls: 'id',
+  periods: 'id, start',
+  keys: 'id',
+  signers: 'fingerprint, email',
+  jobs: 'id, state, startedAt',
+  requests: 'id, periodId, [periodId+ref]',
+  readinessEvents: 'id, at',
+  syncQueue: 'id, kind, enqueuedAt',
+  syncObjects: 'key',
+  syncQuarantine: 'key, at',
+  syncState: 'id',
+};
+
 export class ExhibitDB extends Dexie {
   captures!: EntityTable<SignedCapture, 'id'>;
   blobs!: Table<BlobRow, [string, string]>;
@@ -90,25 +115,7 @@ export class ExhibitDB extends Dexie {
 
   constructor(name = 'exhibit') {
     super(name);
-    this.version(1).stores({
-      captures: 'id, capturedAt, context.system, capturedBy.email, [context.system+capturedAt], [context.host+capturedAt], [capturedBy.email+capturedAt]',
-      blobs: '[captureId+name], captureId',
-      annotations: 'id, captureId, at',
-      annotationState: 'captureId, *requestIds, exception.at',
-      tags: '[controlId+capturedAt+captureId], captureId',
-      tagMonths: '[controlId+month], month',
-      controls: 'id',
-      periods: 'id, start',
-      keys: 'id',
-      signers: 'fingerprint, email',
-      jobs: 'id, state, startedAt',
-      requests: 'id, periodId, [periodId+ref]',
-      readinessEvents: 'id, at',
-      syncQueue: 'id, kind, enqueuedAt',
-      syncObjects: 'key',
-      syncQuarantine: 'key, at',
-      syncState: 'id',
-    });
+    this.version(1).stores(STORES_V1);
     // v2: tag rows carry the capture's system and host, so period + control + system is one index
     // range (lib/library.ts). Existing rows get them from their captures.
     this.version(2)

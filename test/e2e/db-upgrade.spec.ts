@@ -5,28 +5,8 @@
 // service worker open it: Dexie upgrades it in place, and every capture, image, tag, note and
 // coverage count must come back as before, filterable by control + system, and new captures land.
 // (test/unit/db-upgrade.test.ts checks the same steps on fake-indexeddb, row by row.)
+import { STORES_V1 as V1 } from '../../lib/db';
 import { test, expect } from './fixtures';
-
-/** Version 1's stores, as lib/db.ts declared them (Dexie's syntax: the first entry is the key). */
-const V1: Record<string, string> = {
-  captures: 'id, capturedAt, context.system, capturedBy.email, [context.system+capturedAt], [context.host+capturedAt], [capturedBy.email+capturedAt]',
-  blobs: '[captureId+name], captureId',
-  annotations: 'id, captureId, at',
-  annotationState: 'captureId, *requestIds, exception.at',
-  tags: '[controlId+capturedAt+captureId], captureId',
-  tagMonths: '[controlId+month], month',
-  controls: 'id',
-  periods: 'id, start',
-  keys: 'id',
-  signers: 'fingerprint, email',
-  jobs: 'id, state, startedAt',
-  requests: 'id, periodId, [periodId+ref]',
-  readinessEvents: 'id, at',
-  syncQueue: 'id, kind, enqueuedAt',
-  syncObjects: 'key',
-  syncQuarantine: 'key, at',
-  syncState: 'id',
-};
 
 test('a library written by database version 1 is upgraded in place when the extension opens it, nothing lost', async ({ exhibit, api, fixtures }) => {
   await api.setCapturer();

@@ -6,7 +6,7 @@ import Dexie from 'dexie';
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
-import { ExhibitDB, type TagRow } from '@/lib/db';
+import { ExhibitDB, STORES_V1, type TagRow } from '@/lib/db';
 import { resetInstallationCache } from '@/lib/installation';
 import { listCaptures, matchingIdsByIndex } from '@/lib/library';
 import { rebuildTagMonths } from '@/lib/periods/tag-months';
@@ -14,26 +14,8 @@ import type { SignedCapture } from '@/lib/schema';
 import { seedCapture } from './coverage-fixtures';
 import { scanSummaries, storedAndExpected, summaryRows } from './summary-scan';
 
-// Version 1's schema, as lib/db.ts declared it before the upgrade.
-const V1 = {
-  captures: 'id, capturedAt, context.system, capturedBy.email, [context.system+capturedAt], [context.host+capturedAt], [capturedBy.email+capturedAt]',
-  blobs: '[captureId+name], captureId',
-  annotations: 'id, captureId, at',
-  annotationState: 'captureId, *requestIds, exception.at',
-  tags: '[controlId+capturedAt+captureId], captureId',
-  tagMonths: '[controlId+month], month',
-  controls: 'id',
-  periods: 'id, start',
-  keys: 'id',
-  signers: 'fingerprint, email',
-  jobs: 'id, state, startedAt',
-  requests: 'id, periodId, [periodId+ref]',
-  readinessEvents: 'id, at',
-  syncQueue: 'id, kind, enqueuedAt',
-  syncObjects: 'key',
-  syncQuarantine: 'key, at',
-  syncState: 'id',
-};
+// Version 1's schema, as lib/db.ts declares it.
+const V1 = STORES_V1;
 
 // Version 2's schema, as lib/db.ts declared it before the summary rows.
 const V2 = {
