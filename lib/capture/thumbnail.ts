@@ -62,7 +62,11 @@ export async function makeThumbnail(png: Uint8Array, clock = new CaptureClock())
   const bitmap = await scaledBitmap(png, clock);
   try {
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
+    // The scaled bitmap becomes the canvas's picture as it is (no second draw of it); a browser
+    // without that context draws it.
+    const renderer = canvas.getContext('bitmaprenderer');
+    if (renderer) renderer.transferFromImageBitmap(bitmap);
+    else canvas.getContext('2d')!.drawImage(bitmap, 0, 0);
     return await clock.time('thumbnail encode', () => canvas.convertToBlob({ type: THUMBNAIL_TYPE, quality: THUMBNAIL_QUALITY }));
   } finally {
     bitmap.close();

@@ -138,6 +138,7 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
   let wholePage: PageFacts | null = null;
   let visibleTables: Promise<TableFile[]> | undefined;
   let bannerHead: Promise<PreparedBannerHead | undefined> | undefined;
+  let thumbnail: Promise<Blob> | undefined;
   try {
     // Everything that decides what the pixels show happens in one section right around the
     // browser's capture call: a burst may wait here, and the tab may close or navigate meanwhile.
@@ -161,7 +162,7 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
       let at = new Date();
       let shotStarted: () => void = () => undefined;
       const started = new Promise<void>((resolve) => (shotStarted = resolve));
-      const captureViewport = async () => {
+      const captureViewport = async (onPixels?: (png: Uint8Array) => void) => {
         const shoot = () =>
           captureQuota.run(() => {
             at = new Date();
@@ -174,13 +175,15 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
           await new Promise((r) => setTimeout(r, 250));
           return shoot();
         }));
+        const pixels = clock.timeSync('base64 decode', () => dataUrlToBytes(dataUrl));
+        onPixels?.(pixels);
         // If the tab closed, lost focus or navigated during the call, the pixels are not its own.
         const after = await clock.time('tabs.get after', browser.tabs.get(request.tabId).catch(() => null));
         if (!after) throw new ExhibitError('tab-not-found', 'The tab was closed while it was being captured; nothing was saved.');
         if (!after.active || after.url !== tab.url) {
           throw new ExhibitError('capture-failed', 'The tab changed while it was being captured; nothing was saved. Capture again.');
         }
-        return clock.timeSync('base64 decode', () => dataUrlToBytes(dataUrl));
+        return pixels;
       };
       if (!target && request.mode === 'visible') {
         // The page is read, and its tables' CSVs written, while the browser takes its picture: same moment, fewer waits.
@@ -191,7 +194,15 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
           bannerHead = Promise.all([pageFacts, started]).then(([p]) => clock.timeSync('banner head during capture', () => bannerHeadFor(tab, p, at, capturer)));
           bannerHead.catch(() => undefined);
         }
-        const [page, viewportPng] = await Promise.all([pageFacts, captureViewport()]);
+        // A visible capture's thumbnail is these very pixels: the offscreen document starts
+        // decoding them the moment they are here (before the tab is checked again), while the rest
+        // of the evidence is built. Never for a capture headed to redaction (its thumbnail must
+        // show the redacted pixels); element, region and full-page captures make theirs later.
+        const startThumbnail = request.redact ? undefined : (pixels: Uint8Array) => {
+          thumbnail = captureThumbnail(pixels, clock, thumbnailClient);
+          thumbnail.catch(() => undefined);
+        };
+        const [page, viewportPng] = await Promise.all([pageFacts, captureViewport(startThumbnail)]);
         lastChannels = spliceChannels(viewportPng) ?? lastChannels;
         if (page?.contentType === 'application/pdf') throw new ExhibitError('page-not-capturable', PDF_REFUSAL);
         return { png: viewportPng, capturedAt: at, snapshot: page, fullPage: undefined };
@@ -228,11 +239,6 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
   } finally {
     if (restoreTabId !== undefined) await browser.tabs.update(restoreTabId, { active: true }).catch(() => undefined);
   }
-  // A visible capture's thumbnail is these very pixels: the browser decodes them while the rest
-  // of the evidence is built. Never for a capture headed to redaction (its thumbnail must show
-  // the redacted pixels).
-  const thumbnail = !request.redact && !fullPage && !shot ? captureThumbnail(png, clock, thumbnailClient) : undefined;
-  thumbnail?.catch(() => undefined);
 
   const url = tab.url ?? '';
   // What the page-facts script read (context from the live DOM, tables in the viewport or over a
