@@ -2,7 +2,7 @@
 // parsed with its zod schema first; every failure becomes { ok: false, error: { code, message } }.
 import { browser } from 'wxt/browser';
 import { applyAnnotationEvents, emptyAnnotation, eventsForChange } from './annotations';
-import { captureQuota, captureTab } from './capture/visible';
+import { captureQuota, captureTab, readCaptureTab } from './capture/visible';
 import { partName } from './capture/evidence';
 import { CaptureClock, recentCaptureTimings } from './capture/timing';
 import { THUMBNAIL_NAME } from './capture/store';
@@ -102,6 +102,9 @@ const coreHandlers = {
 
   async capture(req, { db }) {
     const clock = new CaptureClock();
+    // The tab is read while the settings are checked (its error, if any, comes after theirs).
+    const tab = readCaptureTab(req.tabId);
+    tab.catch(() => undefined);
     // Checked together; a missing capturer is reported before unknown controls.
     const [capturer, controls] = await clock.time('settings and controls', Promise.allSettled([requireCapturer(), requireKnownControls(db, req.controlIds)]));
     if (capturer.status === 'rejected') throw capturer.reason;
@@ -113,6 +116,7 @@ const coreHandlers = {
       const summary = await captureTab(db, capturer.value, {
         clock,
         tabId: req.tabId,
+        tab,
         mode: req.mode,
         controlIds: req.controlIds,
         note: req.note,

@@ -1,7 +1,7 @@
 // Capture of the visible tab, run by the background service worker so that closing the popup
 // never loses a capture in flight. Full-page, element and region captures and redaction take
 // their own paths inside the same capture section (fullpage.ts, element.ts, redaction.ts).
-import { browser } from 'wxt/browser';
+import { browser, type Browser } from 'wxt/browser';
 import { eventsForChange, emptyAnnotation } from '../annotations';
 import { detectContext } from '../context';
 import { factsFor, readPageFacts, type PageFacts } from '../context/read-facts';
@@ -57,6 +57,8 @@ export interface CaptureRequest {
   signal?: AbortSignal;
   /** Times the capture's stages; the caller that passes one finishes it (its own stages included). */
   clock?: CaptureClock;
+  /** The tab as read when the request arrived (readCaptureTab), while the caller checked its settings. */
+  tab?: Promise<Browser.tabs.Tab>;
 }
 
 function dataUrlToBytes(dataUrl: string): Uint8Array {
@@ -103,7 +105,8 @@ async function readWholePageFacts(tabId: number, plan: ScrollPlan, capturedHeigh
   return prepared ? readPageFacts(tabId) : null;
 }
 
-async function tabOrThrow(tabId: number) {
+/** Reads the tab to capture; a tab that no longer exists is the tab-not-found error. */
+export async function readCaptureTab(tabId: number): Promise<Browser.tabs.Tab> {
   try {
     return await browser.tabs.get(tabId);
   } catch {
@@ -114,7 +117,7 @@ async function tabOrThrow(tabId: number) {
 /** Captures `tabId` (its visible part, or the whole page), stores the signed evidence, and returns its summary. */
 export async function captureTab(db: ExhibitDB, capturer: Capturer, request: CaptureRequest): Promise<CaptureSummary> {
   const clock = request.clock ?? new CaptureClock();
-  const tab = await clock.time('tabs.get', tabOrThrow(request.tabId));
+  const tab = await clock.time('tabs.get', request.tab ?? readCaptureTab(request.tabId));
   const address = tab.url ?? tab.pendingUrl;
   // The browser hides the address of a tab Exhibit has no access to.
   if (!address) throw new ExhibitError('permission-denied', whyNotCapturable(undefined)!);
@@ -148,7 +151,7 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
     const queued = clock.time('capture section wait', () => captureSection.run(async () => undefined));
     ({ png, capturedAt, snapshot, fullPage } = await captureSection.run(async () => {
       await queued;
-      const current = readAgain ? await clock.time('tabs.get in section', tabOrThrow(request.tabId)) : tab;
+      const current = readAgain ? await clock.time('tabs.get in section', readCaptureTab(request.tabId)) : tab;
       if (current.url !== tab.url) throw new ExhibitError('capture-failed', 'The page navigated away before it could be captured; nothing was saved. Capture again.');
       // captureVisibleTab pictures the active tab of a window: bring the target forward if
       // needed, and put the person's tab back afterwards.
