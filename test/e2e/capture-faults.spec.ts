@@ -77,6 +77,39 @@ test('a tab closed during the capture leaves nothing behind', async ({ exhibit, 
   expect(list.items.map((i: { title: string }) => i.title)).toEqual(['People · Acme Identity Admin', 'People · Acme Identity Admin']);
 });
 
+test('a tab that navigates while its capture waits for the quota is refused, and nothing of the other page is kept', async ({ exhibit, api, fixtures }) => {
+  const keep = await exhibit.context.newPage();
+  await keep.goto(fixtures.url('/sample-console.html'));
+  const moving = await exhibit.context.newPage();
+  await moving.goto(fixtures.url('/titled?title=Before'));
+  const keepId = await api.tabIdOf(keep);
+  const movingId = await api.tabIdOf(moving);
+  // Two captures use up this second's quota; the third waits inside the browser call's slot (its
+  // tab already checked), and its page navigates meanwhile. The pixels would show the new page
+  // under the old address, so the capture must be refused after the picture, not saved.
+  const replies = api.page.evaluate(
+    ([a, b]) => Promise.all([a, a, b].map((tabId) => chrome.runtime.sendMessage({ type: 'capture', tabId }))),
+    [keepId, movingId],
+  );
+  await moving.waitForTimeout(600);
+  await moving.goto(fixtures.url('/titled?title=After'));
+  const [first, second, third] = await replies;
+  expect(first.ok && second.ok).toBe(true);
+  expect(third).toMatchObject({ ok: false, error: { code: 'capture-failed', message: expect.stringMatching(/changed while it was being captured|navigated away before it could be captured/) } });
+  // Only the two captures of the other tab, each with exactly its own files (no thumbnail of the refused one).
+  const list = await api.call({ type: 'captures.list' });
+  expect(list.items.map((i: { title: string }) => i.title)).toEqual(['People · Acme Identity Admin', 'People · Acme Identity Admin']);
+  const blobKeys = await api.page.evaluate(async () => {
+    const open = indexedDB.open('exhibit');
+    const db: IDBDatabase = await new Promise((r) => (open.onsuccess = () => r(open.result)));
+    const keys: [string, string][] = await new Promise((r) => { const q = db.transaction('blobs').objectStore('blobs').getAllKeys(); q.onsuccess = () => r(q.result as [string, string][]); });
+    db.close();
+    return keys;
+  });
+  expect(new Set(blobKeys.map(([id]) => id))).toEqual(new Set(list.items.map((i: { id: string }) => i.id)));
+  expect(await api.call({ type: 'capture.last' })).toMatchObject({ state: 'failed', error: { code: 'capture-failed' } });
+});
+
 test('a service worker stopped mid-capture leaves no half-written record and reports the capture as interrupted', async ({ exhibit, api, fixtures }) => {
   const page = await exhibit.context.newPage();
   await page.goto(fixtures.url('/sample-console.html'));
