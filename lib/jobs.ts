@@ -5,57 +5,81 @@ import { ulid } from 'ulid';
 import type { CaptureJobRow, ExhibitDB } from './db';
 
 const KEEP = 50;
-/** Cancel switches of the jobs running in this service worker. */
-const running = new Map<string, AbortController>();
+
+/** A job running in this service worker: its cancel switch and its row as this worker last wrote it. */
+interface RunningJob {
+  controller: AbortController;
+  row: CaptureJobRow;
+}
+const running = new Map<string, RunningJob>();
 
 /**
  * Starts a job without waiting for its row: the capture goes ahead while it is written. IndexedDB
  * runs write transactions on the same store in the order they were created, so every later
- * change of the job (its stage, its outcome) lands after the row.
+ * change of the job (its stage, its outcome) lands after the row. The oldest jobs beyond the last
+ * 50 are dropped in the same transaction, while the browser takes the picture, not at the end.
  */
 export function beginJob(db: ExhibitDB, tabId: number, mode = 'visible'): { id: string; signal: AbortSignal; written: Promise<void> } {
   const id = ulid();
   const controller = new AbortController();
-  running.set(id, controller);
-  const written = db.jobs.add({ id, tabId, mode, startedAt: new Date().toISOString(), state: 'running' }).then(() => undefined);
+  const row: CaptureJobRow = { id, tabId, mode, startedAt: new Date().toISOString(), state: 'running' };
+  running.set(id, { controller, row });
+  const written = db.transaction('rw', db.jobs, async () => {
+    const [, stale] = await Promise.all([db.jobs.add(row), db.jobs.orderBy('startedAt').reverse().offset(KEEP).primaryKeys()]);
+    if (stale.length) await db.jobs.bulkDelete(stale);
+  });
   return { id, signal: controller.signal, written };
 }
 
+/** Applies `changes` to the job's row in memory (while it runs here) and in the database. */
+async function changeJob(db: ExhibitDB, id: string, changes: Partial<CaptureJobRow>): Promise<void> {
+  const job = running.get(id);
+  if (job) job.row = { ...job.row, ...changes };
+  await db.jobs.update(id, changes);
+}
+
 export async function reportProgress(db: ExhibitDB, id: string, done: number, total: number): Promise<void> {
-  await db.jobs.update(id, { progress: { done, total } });
+  await changeJob(db, id, { progress: { done, total } });
 }
 
 /** The job waits for the person (the picker, the redaction editor), or no longer does (undefined). */
 export async function reportStage(db: ExhibitDB, id: string, stage: CaptureJobRow['stage']): Promise<void> {
-  await db.jobs.update(id, { stage });
+  await changeJob(db, id, { stage });
 }
 
 /** Asks a running job to stop; false when no such job is running. */
 export function cancelJob(id: string): boolean {
-  const controller = running.get(id);
-  controller?.abort();
-  return controller !== undefined;
+  const job = running.get(id);
+  job?.controller.abort();
+  return job !== undefined;
 }
 
 export type JobOutcome = Pick<CaptureJobRow, 'state' | 'captureId' | 'error'>;
 
 export async function finishJob(db: ExhibitDB, id: string, outcome: JobOutcome): Promise<void> {
+  const row = running.get(id)?.row;
   running.delete(id);
-  // One transaction, not three: the outcome and the pruning are a capture's last step before its reply.
-  await db.transaction('rw', db.jobs, () => writeJobOutcome(db, id, outcome));
+  await outcomeWrite(db, id, outcome, row);
 }
 
 /**
- * Writes a job's outcome and drops the oldest jobs beyond the last 50. Inside a transaction that
- * includes db.jobs (a capture's own, lib/capture/store.ts) it is part of that transaction.
+ * Writes a job's outcome. Inside a transaction that includes db.jobs (a capture's own,
+ * lib/capture/store.ts) it is part of that transaction.
  */
-export async function writeJobOutcome(db: ExhibitDB, id: string, outcome: JobOutcome): Promise<void> {
-  // The pruning's read goes out with the update (it depends on start times only): one round trip, not two.
-  const [, stale] = await Promise.all([
-    db.jobs.update(id, { ...outcome, stage: undefined, finishedAt: new Date().toISOString() }),
-    db.jobs.orderBy('startedAt').reverse().offset(KEEP).primaryKeys(),
-  ]);
-  if (stale.length) await db.jobs.bulkDelete(stale);
+export function writeJobOutcome(db: ExhibitDB, id: string, outcome: JobOutcome): Promise<unknown> {
+  return outcomeWrite(db, id, outcome, running.get(id)?.row);
+}
+
+/**
+ * A job running in this worker has its whole row here: the outcome is one write, with no read
+ * first (a read-modify-write holds the rest of a capture's transaction until it is done). A job
+ * from before the worker restarted (the redaction editor's) is updated where it is stored.
+ */
+function outcomeWrite(db: ExhibitDB, id: string, outcome: JobOutcome, row: CaptureJobRow | undefined): Promise<unknown> {
+  const finishedAt = new Date().toISOString();
+  if (!row) return db.jobs.update(id, { ...outcome, stage: undefined, finishedAt });
+  const { stage: _stage, ...rest } = row;
+  return db.jobs.put({ ...rest, ...outcome, finishedAt });
 }
 
 /** The job's outcome was stored with its capture: nothing is left to finish or cancel. */
