@@ -1,7 +1,7 @@
 // What goes wrong around a capture: pages the browser will not let us capture, tabs that close,
 // a service worker the browser stops mid-capture, bursts past the quota, hostile pages.
 import { PNG } from 'pngjs';
-import { test, expect } from './fixtures';
+import { test, expect, type Fixtures } from './fixtures';
 
 test.beforeEach(async ({ api }) => {
   await api.setCapturer();
@@ -57,18 +57,26 @@ test('a capture of a background tab brings it forward and puts the person’s ta
   expect(active).toBe(own);
 });
 
-test('a tab closed during the capture leaves nothing behind', async ({ exhibit, api, fixtures }) => {
+/**
+ * Opens the sample console and a page at `otherPath`, then asks for three captures at once: the
+ * console twice, which uses up this second's quota, and the other page, whose capture waits.
+ */
+async function thirdCaptureWaits({ exhibit, api, fixtures }: Pick<Fixtures, 'exhibit' | 'api' | 'fixtures'>, otherPath: string) {
   const keep = await exhibit.context.newPage();
   await keep.goto(fixtures.url('/sample-console.html'));
-  const doomed = await exhibit.context.newPage();
-  await doomed.goto(fixtures.url('/titled?title=Doomed'));
-  const keepId = await api.tabIdOf(keep);
-  const doomedId = await api.tabIdOf(doomed);
-  // Two captures use up this second's quota, so the third waits — and its tab closes meanwhile.
+  const other = await exhibit.context.newPage();
+  await other.goto(fixtures.url(otherPath));
+  const ids = [await api.tabIdOf(keep), await api.tabIdOf(other)] as const;
   const replies = api.page.evaluate(
     ([a, b]) => Promise.all([a, a, b].map((tabId) => chrome.runtime.sendMessage({ type: 'capture', tabId }))),
-    [keepId, doomedId],
+    ids,
   );
+  return { other, replies };
+}
+
+test('a tab closed during the capture leaves nothing behind', async ({ exhibit, api, fixtures }) => {
+  // The third capture waits for the quota, and its tab closes meanwhile.
+  const { other: doomed, replies } = await thirdCaptureWaits({ exhibit, api, fixtures }, '/titled?title=Doomed');
   await doomed.waitForTimeout(150);
   await doomed.close();
   const [, , third] = await replies;
@@ -78,19 +86,10 @@ test('a tab closed during the capture leaves nothing behind', async ({ exhibit, 
 });
 
 test('a tab that navigates while its capture waits for the quota is refused, and nothing of the other page is kept', async ({ exhibit, api, fixtures }) => {
-  const keep = await exhibit.context.newPage();
-  await keep.goto(fixtures.url('/sample-console.html'));
-  const moving = await exhibit.context.newPage();
-  await moving.goto(fixtures.url('/titled?title=Before'));
-  const keepId = await api.tabIdOf(keep);
-  const movingId = await api.tabIdOf(moving);
-  // Two captures use up this second's quota; the third waits inside the browser call's slot (its
-  // tab already checked), and its page navigates meanwhile. The pixels would show the new page
-  // under the old address, so the capture must be refused after the picture, not saved.
-  const replies = api.page.evaluate(
-    ([a, b]) => Promise.all([a, a, b].map((tabId) => chrome.runtime.sendMessage({ type: 'capture', tabId }))),
-    [keepId, movingId],
-  );
+  // The third capture waits inside the browser call's quota slot (its tab already checked), and
+  // its page navigates meanwhile. The pixels would show the new page under the old address, so the
+  // capture must be refused after the picture, not saved.
+  const { other: moving, replies } = await thirdCaptureWaits({ exhibit, api, fixtures }, '/titled?title=Before');
   await moving.waitForTimeout(600);
   await moving.goto(fixtures.url('/titled?title=After'));
   const [first, second, third] = await replies;
