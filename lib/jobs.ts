@@ -1,10 +1,12 @@
 // Capture jobs live in IndexedDB, not in the popup, so the outcome of a capture survives the
 // popup closing, and a capture cut off by the browser stopping the service worker is reported as
 // interrupted instead of vanishing.
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import type { CaptureJobRow, ExhibitDB } from './db';
 
 const KEEP = 50;
+/** Job ids grow in the order jobs start, even within one millisecond: the last job is the last started. */
+const jobId = monotonicFactory();
 
 /** A job running in this service worker: its cancel switch and its row as this worker last wrote it. */
 interface RunningJob {
@@ -20,7 +22,7 @@ const running = new Map<string, RunningJob>();
  * 50 are dropped in the same transaction, while the browser takes the picture, not at the end.
  */
 export function beginJob(db: ExhibitDB, tabId: number, mode = 'visible'): { id: string; signal: AbortSignal; written: Promise<void> } {
-  const id = ulid();
+  const id = jobId();
   const controller = new AbortController();
   const row: CaptureJobRow = { id, tabId, mode, startedAt: new Date().toISOString(), state: 'running' };
   running.set(id, { controller, row });

@@ -101,4 +101,12 @@ describe('capture jobs', () => {
     expect(row).toMatchObject({ tabId: 9, state: 'failed', error: { code: 'capture-failed' }, progress: { done: 1, total: 1 }, finishedAt: expect.any(String) });
     expect(row?.stage).toBeUndefined();
   });
+
+  it('the last job is the last one started, even when several start in the same millisecond', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.UTC(2026, 10, 23, 9, 0, 0));
+    const started = Array.from({ length: 5 }, () => beginJob(db, 7, 'visible'));
+    await Promise.all(started.map((j) => j.written));
+    expect((await lastJob(db))?.id).toBe(started[4]!.id);
+  });
 });
