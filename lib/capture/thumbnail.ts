@@ -75,11 +75,20 @@ export async function makeThumbnail(png: Uint8Array, clock = new CaptureClock())
 
 // ---- The offscreen document's side ----------------------------------------------------------
 
+/**
+ * Sent once per document by the worker (`Client.postMessage`), with the document's end of a
+ * MessageChannel in `ports[0]`. Every thumbnail request and reply then goes over that channel,
+ * straight between the two threads: a `Client.postMessage` per request is routed through the
+ * browser process and took ~2–3 ms to arrive while the capture kept both cores busy.
+ */
+export const THUMBNAIL_CONNECT = 'exhibit.thumbnail-connect';
 export const THUMBNAIL_REQUEST = 'exhibit.thumbnail';
 
-/** Sent by the worker with `Client.postMessage`, a MessagePort for the reply in `ports[0]`. */
+/** Sent by the worker over the channel. */
 export interface ThumbnailRequest {
   kind: typeof THUMBNAIL_REQUEST;
+  /** Matches the reply to its request (a burst has several in flight). */
+  id: number;
   /** The PNG's bytes, transferred. */
   png: ArrayBuffer;
 }
@@ -88,11 +97,17 @@ export interface ThumbnailRequest {
 export type ThumbnailReply = { ok: true; thumbnail: Blob; spans: StageSpan[] } | { ok: false; message: string };
 
 export function isThumbnailRequest(data: unknown): data is ThumbnailRequest {
-  return typeof data === 'object' && data !== null && (data as ThumbnailRequest).kind === THUMBNAIL_REQUEST && (data as ThumbnailRequest).png instanceof ArrayBuffer;
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    (data as ThumbnailRequest).kind === THUMBNAIL_REQUEST &&
+    Number.isSafeInteger((data as ThumbnailRequest).id) &&
+    (data as ThumbnailRequest).png instanceof ArrayBuffer
+  );
 }
 
 /** Makes the thumbnail a request asks for; never throws (a failure is a reply too). */
-export async function answerThumbnailRequest(request: ThumbnailRequest): Promise<ThumbnailReply> {
+export async function answerThumbnailRequest(request: Pick<ThumbnailRequest, 'png'>): Promise<ThumbnailReply> {
   const clock = new CaptureClock();
   try {
     const thumbnail = await makeThumbnail(new Uint8Array(request.png), clock);
@@ -102,15 +117,20 @@ export async function answerThumbnailRequest(request: ThumbnailRequest): Promise
   }
 }
 
+/** Answers every thumbnail request that arrives on `port`, on the same port. */
+export function answerThumbnailPort(port: MessagePort): void {
+  port.onmessage = ({ data }: MessageEvent<unknown>) => {
+    if (!isThumbnailRequest(data)) return;
+    void answerThumbnailRequest(data).then((reply) => port.postMessage({ id: data.id, ...reply }));
+  };
+}
+
 /** Wires the document to answer the worker's thumbnail requests (entrypoints/offscreen/main.ts). */
 export function answerThumbnailRequests(container: ServiceWorkerContainer): void {
   container.addEventListener('message', (event) => {
     const port = event.ports[0];
-    if (!isThumbnailRequest(event.data) || !port) return;
-    void answerThumbnailRequest(event.data).then((reply) => {
-      port.postMessage(reply);
-      port.close();
-    });
+    if ((event.data as { kind?: unknown } | null)?.kind !== THUMBNAIL_CONNECT || !port) return;
+    answerThumbnailPort(port);
   });
   // Messages from the worker wait until the page says it is listening.
   container.startMessages();
@@ -120,6 +140,8 @@ export function answerThumbnailRequests(container: ServiceWorkerContainer): void
 
 /** The part of a window client (ServiceWorker `Client`) the worker uses. */
 export interface ThumbnailClient {
+  /** The client's id: a document opened again is a new client, and gets a new channel. */
+  id: string;
   url: string;
   postMessage(message: unknown, transfer: Transferable[]): void;
 }
@@ -134,25 +156,65 @@ export async function findOffscreenClient(): Promise<ThumbnailClient | undefined
   if (!clients || !offscreenSupported() || offscreenDocumentHeld()) return undefined;
   const url = browser.runtime.getURL(`/${OFFSCREEN_PATH}`);
   const client = (await clients.matchAll({ type: 'window', includeUncontrolled: true })).find((c) => c.url === url);
+  if (!client) return undefined;
   // Found by a worker that started after the capture that opened it: still the captures' to keep.
-  if (client) keepOffscreenDocumentOpen();
+  keepOffscreenDocumentOpen();
+  // Connected now, while the browser takes the picture, so the request finds the channel open.
+  connectionTo(client);
   return client;
+}
+
+type PendingReply = (reply: ThumbnailReply) => void;
+interface ThumbnailConnection {
+  clientId: string;
+  port: MessagePort;
+  pending: Map<number, PendingReply>;
+  nextId: number;
+}
+/** This worker's channel to the offscreen document (a worker that restarts connects again). */
+let connection: ThumbnailConnection | undefined;
+
+function connectionTo(client: ThumbnailClient): ThumbnailConnection {
+  if (connection?.clientId === client.id) return connection;
+  dropConnection();
+  const channel = new MessageChannel();
+  const opened: ThumbnailConnection = { clientId: client.id, port: channel.port1, pending: new Map(), nextId: 1 };
+  channel.port1.onmessage = ({ data }: MessageEvent<(ThumbnailReply & { id?: unknown }) | null>) => {
+    const answer = typeof data?.id === 'number' ? opened.pending.get(data.id) : undefined;
+    if (!answer) return;
+    opened.pending.delete(data!.id as number);
+    answer(data!);
+  };
+  client.postMessage({ kind: THUMBNAIL_CONNECT }, [channel.port2]);
+  connection = opened;
+  return opened;
+}
+
+function dropConnection(): void {
+  connection?.port.close();
+  connection = undefined;
 }
 
 /** Asks `client` for the thumbnail of `png` (a copy is transferred; `png` stays usable). */
 export function thumbnailFromClient(client: ThumbnailClient, png: Uint8Array, timeoutMs = OFFSCREEN_THUMBNAIL_TIMEOUT_MS): Promise<{ thumbnail: Blob; spans: StageSpan[] }> {
   const copy = png.slice();
-  const channel = new MessageChannel();
+  const open = connectionTo(client);
+  const id = open.nextId++;
   return new Promise<{ thumbnail: Blob; spans: StageSpan[] }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the offscreen document did not answer')), timeoutMs);
-    channel.port1.onmessage = ({ data }: MessageEvent<ThumbnailReply>) => {
+    const timer = setTimeout(() => {
+      open.pending.delete(id);
+      // A document that stopped answering: the next capture connects again (or finds it gone).
+      if (connection === open) dropConnection();
+      reject(new Error('the offscreen document did not answer'));
+    }, timeoutMs);
+    open.pending.set(id, (data) => {
       clearTimeout(timer);
-      if (data?.ok && data.thumbnail instanceof Blob) resolve({ thumbnail: data.thumbnail, spans: data.spans ?? [] });
-      else reject(new Error(data && !data.ok ? data.message : 'the offscreen document sent no thumbnail'));
-    };
-    const request: ThumbnailRequest = { kind: THUMBNAIL_REQUEST, png: copy.buffer as ArrayBuffer };
-    client.postMessage(request, [copy.buffer as ArrayBuffer, channel.port2]);
-  }).finally(() => channel.port1.close());
+      if (data.ok && data.thumbnail instanceof Blob) resolve({ thumbnail: data.thumbnail, spans: data.spans ?? [] });
+      else reject(new Error(!data.ok && data.message ? data.message : 'the offscreen document sent no thumbnail'));
+    });
+    const request: ThumbnailRequest = { kind: THUMBNAIL_REQUEST, id, png: copy.buffer as ArrayBuffer };
+    open.port.postMessage(request, [copy.buffer as ArrayBuffer]);
+  });
 }
 
 /**

@@ -3,6 +3,8 @@ import {
   answerThumbnailRequest,
   captureThumbnail,
   isThumbnailRequest,
+  answerThumbnailPort,
+  THUMBNAIL_CONNECT,
   THUMBNAIL_REQUEST,
   thumbnailFromClient,
   thumbnailSize,
@@ -14,21 +16,35 @@ import { CaptureClock } from '@/lib/capture/timing';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
 
-/** A stand-in for the offscreen document: answers each request on its port with `answer(request)` (or never). */
-function fakeDocument(answer?: (request: ThumbnailRequest) => ThumbnailReply) {
-  const received: { request: ThumbnailRequest; transfer: Transferable[] }[] = [];
+/**
+ * A stand-in for the offscreen document, wired as the real one is: each connect message hands it
+ * a channel, and requests on it are answered with `answer(request)`, or left for the test to
+ * answer (`answerLater`). `id` is the client's id (each document opened has its own).
+ */
+let documents = 0;
+function fakeDocument(answer?: (request: ThumbnailRequest) => ThumbnailReply | undefined, id = `offscreen-${++documents}`) {
+  const received: ThumbnailRequest[] = [];
+  const connects: unknown[] = [];
+  let channel: MessagePort | undefined;
   const client: ThumbnailClient = {
+    id,
     url: 'chrome-extension://x/offscreen.html',
     postMessage(message, transfer) {
       // What the page receives: the message and, as event.ports, the transferred ports.
       const delivered = structuredClone({ message, ports: transfer.filter((t) => t instanceof MessagePort) }, { transfer });
-      const request = delivered.message as ThumbnailRequest;
-      received.push({ request, transfer });
-      const port = delivered.ports[0] as MessagePort;
-      if (answer) port.postMessage(answer(request));
+      connects.push(delivered.message);
+      const port = delivered.ports[0] as MessagePort | undefined;
+      if (!port || (delivered.message as { kind?: string }).kind !== THUMBNAIL_CONNECT) return;
+      channel = port;
+      port.onmessage = ({ data }: MessageEvent<ThumbnailRequest>) => {
+        received.push(data);
+        const reply = answer?.(data);
+        if (reply) port.postMessage({ id: data.id, ...reply });
+      };
     },
   };
-  return { client, received };
+  const answerLater = (request: ThumbnailRequest, reply: ThumbnailReply) => channel!.postMessage({ id: request.id, ...reply });
+  return { client, received, connects, answerLater };
 }
 
 describe('thumbnailSize', () => {
@@ -52,10 +68,9 @@ describe('thumbnails on the offscreen document', () => {
     expect(new Uint8Array(await thumbnail.arrayBuffer())).toEqual(JPEG);
     expect(spans).toEqual([{ stage: 'thumbnail decode', start: 7, end: 12 }]);
     // The bytes went over as a transfer, not base64; the capture's own bytes stay intact for the evidence.
-    const { request, transfer } = doc.received[0]!;
+    const request = doc.received[0]!;
     expect(isThumbnailRequest(request)).toBe(true);
     expect(new Uint8Array(request.png)).toEqual(png);
-    expect(transfer.some((t) => t instanceof ArrayBuffer)).toBe(true);
     expect(png.byteLength).toBe(7);
     expect([...png]).toEqual([137, 80, 78, 71, 1, 2, 3]);
   });
@@ -86,11 +101,63 @@ describe('thumbnails on the offscreen document', () => {
   });
 
   it('the document side ignores other messages and turns a decoding failure into a reply', async () => {
-    expect(isThumbnailRequest({ kind: THUMBNAIL_REQUEST, png: 'aGk=' })).toBe(false);
+    expect(isThumbnailRequest({ kind: THUMBNAIL_REQUEST, id: 1, png: 'aGk=' })).toBe(false);
+    expect(isThumbnailRequest({ kind: THUMBNAIL_REQUEST, png: new ArrayBuffer(1) })).toBe(false);
     expect(isThumbnailRequest({ target: 'exhibit-offscreen', op: 'export' })).toBe(false);
     // Node has no image decoder: the request fails, and the failure is an answer, not a silence.
-    const reply = await answerThumbnailRequest({ kind: THUMBNAIL_REQUEST, png: new Uint8Array([1, 2]).buffer });
+    const reply = await answerThumbnailRequest({ png: new Uint8Array([1, 2]).buffer });
     expect(reply).toMatchObject({ ok: false, message: expect.any(String) });
+  });
+});
+
+describe('the channel to the offscreen document', () => {
+  const jpeg = (n: number): ThumbnailReply => ({ ok: true, thumbnail: new Blob([JPEG, new Uint8Array([n])], { type: 'image/jpeg' }), spans: [] });
+  const lastByte = async (blob: Blob) => new Uint8Array(await blob.arrayBuffer()).at(-1);
+
+  it('connects once per document and sends every later request over that channel', async () => {
+    const doc = fakeDocument((request) => jpeg(new Uint8Array(request.png)[0]!), 'doc-a');
+    expect(await lastByte((await thumbnailFromClient(doc.client, new Uint8Array([1]))).thumbnail)).toBe(1);
+    expect(await lastByte((await thumbnailFromClient(doc.client, new Uint8Array([2]))).thumbnail)).toBe(2);
+    expect(doc.connects).toEqual([{ kind: THUMBNAIL_CONNECT }]);
+    // A document opened again is another client: it gets a channel of its own.
+    const again = fakeDocument(() => jpeg(3), 'doc-b');
+    await thumbnailFromClient(again.client, new Uint8Array([3]));
+    expect(again.connects).toEqual([{ kind: THUMBNAIL_CONNECT }]);
+  });
+
+  it('gives each request in flight its own answer, in whatever order they come back', async () => {
+    const doc = fakeDocument(undefined, 'doc-c');
+    const first = thumbnailFromClient(doc.client, new Uint8Array([10]));
+    const second = thumbnailFromClient(doc.client, new Uint8Array([20]));
+    await vi.waitFor(() => expect(doc.received).toHaveLength(2));
+    const [a, b] = doc.received;
+    expect(a!.id).not.toBe(b!.id);
+    doc.answerLater(b!, jpeg(20));
+    doc.answerLater(a!, jpeg(10));
+    expect(await lastByte((await first).thumbnail)).toBe(10);
+    expect(await lastByte((await second).thumbnail)).toBe(20);
+  });
+
+  it('connects again after the document stopped answering', async () => {
+    let answering = false;
+    const doc = fakeDocument(() => (answering ? jpeg(1) : undefined), 'doc-d');
+    await expect(thumbnailFromClient(doc.client, new Uint8Array([1]), 30)).rejects.toThrow(/did not answer/);
+    answering = true;
+    await thumbnailFromClient(doc.client, new Uint8Array([2]));
+    expect(doc.connects).toHaveLength(2);
+  });
+
+  it('the document answers each request under its id and ignores anything else on the channel', async () => {
+    const channel = new MessageChannel();
+    answerThumbnailPort(channel.port2);
+    const replies: unknown[] = [];
+    channel.port1.onmessage = ({ data }) => replies.push(data);
+    channel.port1.postMessage({ kind: 'something else', id: 1, png: new ArrayBuffer(2) });
+    channel.port1.postMessage({ kind: THUMBNAIL_REQUEST, id: 7, png: new Uint8Array([1, 2]).buffer });
+    await vi.waitFor(() => expect(replies).toHaveLength(1));
+    expect(replies[0]).toMatchObject({ id: 7, ok: false });
+    channel.port1.close();
+    channel.port2.close();
   });
 });
 
