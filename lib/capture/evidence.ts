@@ -143,8 +143,14 @@ export function prepareBannerHead(
   return { lines, scale, rows: head.rows, pixels: deflateRows(head.rgba, width, head.height, channels) };
 }
 
-function headFits(head: PreparedBannerHead | undefined, lines: readonly string[], header: PngHeader, scale: number): head is PreparedBannerHead {
-  return !!head && head.scale === scale && head.pixels.width === header.width && head.pixels.channels === spliceChannels(header) && head.lines.every((l, i) => l === lines[i]);
+/** Why a banner head drawn ahead of the pixels does not fit the image after all, or undefined when it fits. */
+export function headMisfit(head: PreparedBannerHead, lines: readonly string[], header: PngHeader, scale: number): string | undefined {
+  if (head.scale !== scale) return 'scale';
+  if (head.pixels.width !== header.width) return 'width';
+  if (head.pixels.channels !== spliceChannels(header)) return 'channels';
+  // A capture retried after a failed readback has a later time than the head was drawn with.
+  if (!head.lines.every((l, i) => l === lines[i])) return 'lines';
+  return undefined;
 }
 
 export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment): Promise<Evidence> {
@@ -164,7 +170,10 @@ export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment
       const lines = linesOf(page, env, offset, id, pixelsSha256, pngs.length > 1 ? { index: i + 1, count: pngs.length } : undefined);
       let bytes: Uint8Array;
       let bannerHeight: number;
-      if (env.renderBannerTail && headFits(prepared, lines, partHeader, scale)) {
+      const misfit = prepared && headMisfit(prepared, lines, partHeader, scale);
+      // Diagnostics only: the whole banner is drawn below, which is as right, only slower.
+      if (misfit) clock.timeSync(`banner head unused (${misfit})`, () => undefined);
+      if (env.renderBannerTail && prepared && !misfit) {
         // Only the lines from the pixel hash down are drawn now; the head was drawn during the capture.
         const tail = clock.timeSync('banner tail render', () => env.renderBannerTail!(lines, header.width, scale, prepared.rows));
         bytes = clock.timeSync('banner splice', () => spliceBannerAbove(png, tail.rgba, tail.height, prepared.pixels));

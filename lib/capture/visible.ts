@@ -175,7 +175,7 @@ export async function captureTab(db: ExhibitDB, capturer: Capturer, request: Cap
         // A busy compositor sometimes fails one readback; a second try a moment later succeeds.
         const dataUrl = await clock.time('captureVisibleTab', () => shoot().catch(async (err: unknown) => {
           if (!/image readback failed/i.test(String((err as Error)?.message ?? err))) throw err;
-          await new Promise((r) => setTimeout(r, 250));
+          await clock.time('captureVisibleTab readback retry', new Promise((r) => setTimeout(r, 250)));
           return shoot();
         }));
         const pixels = clock.timeSync('base64 decode', () => dataUrlToBytes(dataUrl));

@@ -65,9 +65,13 @@ for (const fixture of CONSOLE_FIXTURES) {
     const record = await capture(api, page);
     // The banner's head was drawn while the browser took the picture, and only the lines from the
     // pixel hash down afterwards (lib/capture/visible.ts): the pixel check below covers that path.
+    // A readback the browser failed once is retried at a later time, which the head did not show:
+    // then the whole banner is drawn after the pixels, and the pixel check covers that path.
     const { captureTimings } = await api.call<{ captureTimings: { spans: { stage: string }[] }[] }>({ type: 'diagnostics' });
     const stages = new Set(captureTimings.at(-1)!.spans.map((s) => s.stage));
-    expect(stages.has('banner head during capture') && stages.has('banner tail render'), [...stages].join(', ')).toBe(true);
+    const retried = stages.has('captureVisibleTab readback retry');
+    const headPath = stages.has('banner head during capture') && stages.has('banner tail render');
+    expect(retried ? stages.has('banner head unused (lines)') && stages.has('banner render') : headPath, [...stages].join(', ')).toBe(true);
 
     // Query and fragment are kept: they are the filter the population was shown with.
     expect(record.url).toBe(fixture.url);

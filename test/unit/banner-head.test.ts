@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { createHash } from 'node:crypto';
 import { BANNER_HEAD_LINES } from '@/lib/capture/banner';
+import { CaptureClock } from '@/lib/capture/timing';
 import { buildEvidence, prepareBannerHead, type CapturedPage, type EvidenceEnvironment } from '@/lib/capture/evidence';
 import { encodePngRgba } from '@/lib/capture/png';
 import { generateSigningKey } from '@/lib/capture/signing';
@@ -84,16 +85,20 @@ describe('banner head drawn during the capture', () => {
   });
 
   it.each([
-    ['taken at another moment (a retried capture)', { capturedAt: new Date('2026-05-01T12:00:01.000Z') }, 1, 4],
-    ['of a page that reads another console user', { context: { ...page.context, consoleUser: 'root' } }, 1, 4],
-    ['for another width', {}, 2, 4],
-    ['for RGB pixels when the capture is RGBA', {}, 1, 3],
-  ] as const)('is not used when it was drawn %s', async (_name, change, widthFactor, channels) => {
+    ['taken at another moment (a retried capture)', { capturedAt: new Date('2026-05-01T12:00:01.000Z') }, 1, 4, 'lines'],
+    ['of a page that reads another console user', { context: { ...page.context, consoleUser: 'root' } }, 1, 4, 'lines'],
+    ['for another width and scale', {}, 2, 4, 'scale'],
+    ['for RGB pixels when the capture is RGBA', {}, 1, 3, 'channels'],
+  ] as const)('is not used when it was drawn %s, and the diagnostics say why', async (_name, change, widthFactor, channels, reason) => {
     const env = await environment();
     const head = prepareBannerHead({ ...page, ...change }, env, WIDTH * widthFactor, widthFactor, channels, (lines, width) => drawLines(lines, width));
     let whole = 0;
-    const evidence = await buildEvidence(page, { ...env, bannerHead: head, renderBanner: (lines, width, scale) => (whole++, env.renderBanner(lines, width, scale)) });
+    const clock = new CaptureClock();
+    const evidence = await buildEvidence(page, { ...env, clock, bannerHead: head, renderBanner: (lines, width, scale) => (whole++, env.renderBanner(lines, width, scale)) });
     expect(whole).toBe(1);
     expect(evidence.capture.image.bannerHeight).toBe(ROW * 4);
+    const stages = clock.finish('visible').spans.map((s) => s.stage);
+    expect(stages).toContain(`banner head unused (${reason})`);
+    expect(stages).not.toContain('banner tail render');
   });
 });
