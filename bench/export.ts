@@ -232,7 +232,8 @@ export const exportCase: BenchCase = async (ctx) => {
         }),
       );
     }
-    {
+    // Growth needs two sizes (EXHIBIT_BENCH_EXPORT_SIZES may name one, to time a single size).
+    if (sizes.length >= 2) {
       const [small, large] = sizes as [number, number];
       const a = peaks.get(small)!;
       const z = peaks.get(large)!;
