@@ -172,7 +172,7 @@ export async function buildEvidence(page: CapturedPage, env: EvidenceEnvironment
       let bannerHeight: number;
       const misfit = prepared && headMisfit(prepared, lines, partHeader, scale);
       // Diagnostics only: the whole banner is drawn below, which is as right, only slower.
-      if (misfit) clock.timeSync(`banner head unused (${misfit})`, () => undefined);
+      if (misfit) clock.mark(`banner head unused (${misfit})`);
       if (env.renderBannerTail && prepared && !misfit) {
         // Only the lines from the pixel hash down are drawn now; the head was drawn during the capture.
         const tail = clock.timeSync('banner tail render', () => env.renderBannerTail!(lines, header.width, scale, prepared.rows));

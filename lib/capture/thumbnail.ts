@@ -127,9 +127,13 @@ export function answerThumbnailPort(port: MessagePort): void {
 
 /** Wires the document to answer the worker's thumbnail requests (entrypoints/offscreen/main.ts). */
 export function answerThumbnailRequests(container: ServiceWorkerContainer): void {
+  // One worker runs at a time: a new channel (a worker started again) replaces the one before.
+  let current: MessagePort | undefined;
   container.addEventListener('message', (event) => {
     const port = event.ports[0];
     if ((event.data as { kind?: unknown } | null)?.kind !== THUMBNAIL_CONNECT || !port) return;
+    current?.close();
+    current = port;
     answerThumbnailPort(port);
   });
   // Messages from the worker wait until the page says it is listening.
@@ -190,9 +194,17 @@ function connectionTo(client: ThumbnailClient): ThumbnailConnection {
   return opened;
 }
 
+/**
+ * Closes the channel; requests still waiting on it fail at once, so their captures make the
+ * thumbnail in the worker now instead of each waiting out its own timeout.
+ */
 function dropConnection(): void {
-  connection?.port.close();
+  const dropped = connection;
   connection = undefined;
+  if (!dropped) return;
+  dropped.port.close();
+  for (const answer of dropped.pending.values()) answer({ ok: false, message: 'the offscreen document did not answer' });
+  dropped.pending.clear();
 }
 
 /** Asks `client` for the thumbnail of `png` (a copy is transferred; `png` stays usable). */

@@ -53,6 +53,12 @@ export class CaptureClock {
     }
   }
 
+  /** Records that something happened now, as a stage of no length (diagnostics: why a path was taken). */
+  mark(stage: string): void {
+    const at = this.now() - this.t0;
+    this.spans.push({ stage, start: at, end: at });
+  }
+
   /** Adds a stage timed elsewhere, its start and end in milliseconds since the epoch. */
   addEpochSpan(stage: string, start: number, end: number): void {
     const shift = this.origin + this.t0;

@@ -4,6 +4,7 @@ import {
   captureThumbnail,
   isThumbnailRequest,
   answerThumbnailPort,
+  answerThumbnailRequests,
   THUMBNAIL_CONNECT,
   THUMBNAIL_REQUEST,
   thumbnailFromClient,
@@ -145,6 +146,33 @@ describe('the channel to the offscreen document', () => {
     answering = true;
     await thumbnailFromClient(doc.client, new Uint8Array([2]));
     expect(doc.connects).toHaveLength(2);
+  });
+
+  it('fails every request still waiting on a dropped channel at once, so each capture makes its thumbnail in the worker', async () => {
+    const doc = fakeDocument(() => undefined, 'doc-e');
+    const first = thumbnailFromClient(doc.client, new Uint8Array([1]), 30);
+    const second = thumbnailFromClient(doc.client, new Uint8Array([2]), 60_000);
+    second.catch(() => undefined);
+    await expect(first).rejects.toThrow(/did not answer/);
+    // The second gave up with the first, not after its own minute.
+    await expect(second).rejects.toThrow(/did not answer/);
+  });
+
+  it('the document answers on the newest channel only: a worker started again replaces the old one', async () => {
+    const container = Object.assign(new EventTarget(), { startMessages: vi.fn() }) as unknown as ServiceWorkerContainer;
+    answerThumbnailRequests(container);
+    const old = new MessageChannel();
+    const closed = new Promise<void>((resolve) => old.port1.addEventListener('close', () => resolve()));
+    container.dispatchEvent(new MessageEvent('message', { data: { kind: THUMBNAIL_CONNECT }, ports: [old.port2] }));
+    const fresh = new MessageChannel();
+    container.dispatchEvent(new MessageEvent('message', { data: { kind: THUMBNAIL_CONNECT }, ports: [fresh.port2] }));
+    await closed;
+    const replies: unknown[] = [];
+    fresh.port1.onmessage = ({ data }) => replies.push(data);
+    fresh.port1.postMessage({ kind: THUMBNAIL_REQUEST, id: 3, png: new Uint8Array([1]).buffer });
+    await vi.waitFor(() => expect(replies).toMatchObject([{ id: 3, ok: false }]));
+    expect(container.startMessages).toHaveBeenCalledTimes(1);
+    fresh.port1.close();
   });
 
   it('the document answers each request under its id and ignores anything else on the channel', async () => {

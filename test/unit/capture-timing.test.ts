@@ -16,10 +16,13 @@ describe('CaptureClock', () => {
     expect(await Promise.all([slow, fast])).toEqual(['done', 7]);
     await expect(clock.time('broken', () => Promise.reject(new Error('no')))).rejects.toThrow('no');
     expect(clock.timeSync('sync', () => 3)).toBe(3);
+    now = 115;
+    clock.mark('noted');
     now = 120;
     const timing = clock.finish('visible');
     expect(timing.total).toBe(20);
-    expect(timing.spans.map((s) => s.stage)).toEqual(['slow', 'fast', 'broken', 'sync']);
+    expect(timing.spans.map((s) => s.stage)).toEqual(['slow', 'fast', 'broken', 'sync', 'noted']);
+    expect(timing.spans.find((s) => s.stage === 'noted')).toEqual({ stage: 'noted', start: 15, end: 15 });
     expect(timing.spans.find((s) => s.stage === 'slow')).toEqual({ stage: 'slow', start: 2, end: 10 });
     expect(timing.spans.find((s) => s.stage === 'broken')).toEqual({ stage: 'broken', start: 10, end: 10 });
     expect(recentCaptureTimings().at(-1)).toEqual(timing);
